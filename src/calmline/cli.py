@@ -1,0 +1,141 @@
+"""The ``calmline`` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from calmline.domain.errors import CalmlineError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Calmline: conversation risk engine.")
+err = Console(stderr=True)
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Configuration directory (default: bundled).")]
+BATCH = 512
+
+
+def _analyzer(config: Path | None) -> Any:
+    from calmline.detection.analyzer import Analyzer
+
+    try:
+        return Analyzer.load(config)
+    except CalmlineError as exc:
+        err.print(f"[red]configuration error[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def classify(config: ConfigOpt = None) -> None:
+    """Classify JSON Lines from stdin ({"id", "text", "speaker"?}); one JSON line out per line in."""
+    from calmline.cli_io import classify_stream
+
+    analyzer = _analyzer(config)
+    out = sys.stdout
+    for line in classify_stream(analyzer, _stdin_lines(), batch=BATCH):
+        out.write(line)
+        out.write("\n")
+    out.flush()
+
+
+def _stdin_lines() -> Iterator[bytes]:
+    yield from sys.stdin.buffer
+
+
+@app.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(exists=False, help='Conversation JSON: {"id", "turns": [...]}')],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a timeline.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Analyse a whole conversation with context: ratchet, accumulated cues, anger trajectory."""
+    from calmline.cli_io import load_conversation
+    from calmline.render import print_timeline
+
+    try:
+        conversation = load_conversation(file)
+    except CalmlineError as exc:
+        err.print(f"[red]cannot read {file}[/red]: {exc}")
+        raise typer.Exit(2) from exc
+    result = _analyzer(config).analyse_conversation(conversation)
+    if as_json:
+        sys.stdout.write(result.model_dump_json() + "\n")
+    else:
+        print_timeline(result, Console())
+
+
+@app.command()
+def run(
+    examples: Annotated[Path | None, typer.Option(help="Folder of example conversations.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Analyse the bundled example conversations and print their timelines."""
+    from calmline.cli_io import load_conversation
+    from calmline.render import print_timeline
+
+    folder = examples or _examples_dir()
+    analyzer = _analyzer(config)
+    console = Console()
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        err.print(f"[red]no example conversations in {folder}[/red]")
+        raise typer.Exit(2)
+    for path in files:
+        print_timeline(analyzer.analyse_conversation(load_conversation(path)), console)
+
+
+def _examples_dir() -> Path:
+    from calmline.detection.analyzer import default_config_dir
+
+    return default_config_dir() / "examples"
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Folder of public datasets (../shared/data).")] = Path("../shared/data"),
+    corpus: Annotated[Path, typer.Option(help="The project's labelled corpus.")] = Path("corpus"),
+    out: Annotated[Path | None, typer.Option(help="Artifact folder (default: the shipped heads-v1).")] = None,
+    seed: int = 13,
+) -> None:
+    """Train the linear heads (permissive data + own corpus) with a fixed seed; writes a model card."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from calmline.detection.models.linear import ARTIFACT_ROOT
+    from calmline.detection.models.train import HEADS, TrainConfig
+    from calmline.detection.models.train import train as fit
+
+    target = out or ARTIFACT_ROOT / "heads-v1"
+    cfg = TrainConfig(data_dir=data, corpus_dir=corpus, out_dir=target, seed=seed)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as bar:
+        task = bar.add_task("loading data and features", total=len(HEADS))
+
+        def report(head: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"training head {head}")
+
+        heads = fit(cfg, progress=report)
+    err.print(f"[green]saved[/green] {target} ({', '.join(f'{h}>={t}' for h, t in heads.thresholds.items())})")
+
+
+@app.command("validate-config")
+def validate_config(config: ConfigOpt = None) -> None:
+    """Load and cross-check every configuration file; exit 2 naming the file and field on error."""
+    analyzer = _analyzer(config)
+    names = ", ".join(f"{d.name} v{d.version}" for d in analyzer.pipeline.detectors)
+    Console().print(f"[green]configuration OK[/green]: {names}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

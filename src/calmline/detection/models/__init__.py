@@ -1,0 +1,1 @@
+"""Trained detectors: a small linear model over hashed n-grams, its training and its data."""

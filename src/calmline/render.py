@@ -1,0 +1,71 @@
+"""Readable timelines of analysed conversations (Rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from calmline.detection.analyzer import ConversationAnalysis, TurnAnalysis
+from calmline.domain.severity import SEVERITY_NAMES, Severity
+
+SEVERITY_STYLE: dict[Severity, str] = {
+    Severity.S0: "dim",
+    Severity.S1: "cyan",
+    Severity.S2: "yellow",
+    Severity.S3: "bold dark_orange",
+    Severity.S4: "bold white on red",
+}
+
+
+def severity_badge(severity: Severity) -> Text:
+    return Text(f" {severity.label} ", style=SEVERITY_STYLE[severity])
+
+
+def _highlight(turn: TurnAnalysis) -> Text:
+    text = Text(turn.text)
+    for signal in turn.signals:
+        for span in signal.evidence.spans:
+            if span.end <= len(turn.text):
+                text.stylize(f"underline {SEVERITY_STYLE[signal.severity]}", span.start, span.end)
+    return text
+
+
+def _signal_lines(turn: TurnAnalysis) -> Text:
+    lines = Text()
+    for signal in turn.signals:
+        lines.append(f"{signal.category.value}", style=SEVERITY_STYLE[signal.severity])
+        lines.append(f" {signal.severity.label} {signal.score:.2f} ({signal.subject.value}) ")
+        lines.append(f"{signal.evidence.detector}: {signal.evidence.rule}", style="dim")
+        for adjustment in signal.evidence.adjustments:
+            if adjustment.severity_after is not None:
+                lines.append(f"\n  ↑ {adjustment.reason}", style="magenta")
+        lines.append("\n")
+    if not turn.language_supported:
+        lines.append(f"language '{turn.language}' unsupported: scores may be low\n", style="bold magenta")
+    if turn.degraded:
+        lines.append("DEGRADED: a detector failed on this turn\n", style="bold red")
+    return lines
+
+
+def print_timeline(result: ConversationAnalysis, console: Console) -> None:
+    """One table row per turn: who spoke, what they said (cues underlined), signals, severity."""
+    table = Table(show_lines=True, expand=True, title_justify="left")
+    table.add_column("#", width=3, justify="right")
+    table.add_column("who", width=8)
+    table.add_column("turn", ratio=3)
+    table.add_column("signals", ratio=3)
+    table.add_column("sev", width=5)
+    for turn in result.turns:
+        table.add_row(
+            str(turn.index), turn.speaker, _highlight(turn), _signal_lines(turn), severity_badge(turn.severity)
+        )
+    header = Text.assemble(
+        (f"{result.id}  ", "bold"),
+        "max ",
+        severity_badge(result.max_severity),
+        f" {SEVERITY_NAMES[result.max_severity]}  ·  anger trajectory: {result.trajectory}",
+        f"  ·  abusive turns: {result.abusive_turns}",
+    )
+    console.print(Panel(table, title=header, title_align="left"))
