@@ -72,7 +72,7 @@ class Detector(ABC):
             detector=self.name,
             version=self.version,
             rule=rule,
-            spans=tuple(Span(start=s, end=e, text=utterance.text[s:e]) for s, e in spans),
+            spans=tuple(Span(start=s, end=e, text=utterance.original[s:e]) for s, e in spans),
             score_raw=score,
             tags=tags,
             language=utterance.language,

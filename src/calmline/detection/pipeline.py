@@ -13,7 +13,7 @@ import calmline.detection.builtin  # noqa: F401  (registers the built-in detecto
 from calmline.detection.base import Detector, DetectorContext, detectors
 from calmline.detection.config import PipelineConfig, load_pipeline_config
 from calmline.detection.text import LanguageGuesser, Prepared, prepare
-from calmline.domain.errors import ConfigError
+from calmline.domain.errors import ConfigError, RegistryError
 from calmline.domain.severity import Severity
 from calmline.domain.signals import Adjustment, Category, Signal, Subject
 
@@ -41,21 +41,24 @@ class UtteranceResult:
         return bool(self.failures)
 
 
-def build_detectors(config: PipelineConfig, *, config_dir: Path) -> list[Detector]:
-    """Instantiate every enabled detector, validating its parameters."""
+def build_detectors(config: PipelineConfig, *, config_dir: Path, source: Path | None = None) -> list[Detector]:
+    """Instantiate every enabled detector, validating its parameters; errors name the file."""
+    where = source or config_dir / "detectors.yaml"
     context = DetectorContext(config_dir=str(config_dir))
     built: list[Detector] = []
     for index, entry in enumerate(config.detectors):
         if not entry.enabled:
             continue
-        cls = detectors.get(entry.use)
+        try:
+            cls = detectors.get(entry.use)
+        except RegistryError as exc:
+            raise RegistryError(f"{where}: detectors[{index}]: {exc.message}") from exc
         try:
             params = cls.Params.model_validate(entry.with_)
         except ValidationError as exc:
-            raise ConfigError(
-                f"detectors[{index}] ({entry.use}): {exc.errors()[0]['msg']} at "
-                f"{'.'.join(str(p) for p in exc.errors()[0]['loc'])}"
-            ) from exc
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(f"{where}: detectors[{index}] ({entry.use}) with.{field}: {first['msg']}") from exc
         built.append(cls(params, context))  # type: ignore[call-arg]
     return built
 
@@ -109,13 +112,80 @@ class Pipeline:
             return []
 
 
+MODEL_TAG = "model"
+VETO_TAG = "veto"
+INTENSITY_TAG = "intensity"
+
+
 def merge_signals(signals: list[Signal]) -> list[Signal]:
-    """One signal per (category, subject): the strongest, corroborated by the rest."""
-    groups: dict[tuple[Category, Subject], list[Signal]] = {}
+    """One signal per category and subject, explained.
+
+    Rules outrank a model's default severity (they are specific); a model corroborates their score
+    and may lift an S3 rule signal to S4 (its critical head). A cue the rules set aside (negated,
+    an idiom, a guard) silences a model-only signal in that category. Vetoes are never returned.
+    """
+    vetoes = {s.category: s for s in signals if VETO_TAG in s.evidence.tags}
+    by_category: dict[Category, list[Signal]] = {}
     for signal in signals:
-        groups.setdefault((signal.category, signal.subject), []).append(signal)
-    merged = [_merge_group(group) for group in groups.values()]
+        if VETO_TAG not in signal.evidence.tags:
+            by_category.setdefault(signal.category, []).append(signal)
+    claimed = [(span.start, span.end) for s in signals if MODEL_TAG not in s.evidence.tags for span in s.evidence.spans]
+    merged: list[Signal] = []
+    for category, group in by_category.items():
+        specific = [s for s in group if MODEL_TAG not in s.evidence.tags]
+        learned = [s for s in group if MODEL_TAG in s.evidence.tags]
+        if specific:
+            merged += _with_model(_by_subject(specific), learned)
+        elif category not in vetoes:
+            merged += _by_subject([s for s in learned if not _explained(s, claimed)])
     merged.sort(key=lambda s: (s.severity, s.score), reverse=True)
+    return merged
+
+
+def _explained(signal: Signal, claimed: list[tuple[int, int]]) -> bool:
+    """True when the words that moved the model most already belong to a rule's cue (explained away)."""
+    if not signal.evidence.spans:
+        return False
+    strongest = signal.evidence.spans[0]
+    return any(a <= strongest.start and strongest.end <= b for a, b in claimed)
+
+
+def _by_subject(group: list[Signal]) -> list[Signal]:
+    subjects: dict[Subject, list[Signal]] = {}
+    for signal in group:
+        subjects.setdefault(signal.subject, []).append(signal)
+    return [_merge_group(members) for members in subjects.values()]
+
+
+def _with_model(merged: list[Signal], learned: list[Signal]) -> list[Signal]:
+    """Let the model corroborate the strongest rule signal of the category."""
+    if not learned:
+        return merged
+    merged.sort(key=lambda s: (s.severity, s.score), reverse=True)
+    top, model = merged[0], max(learned, key=lambda s: (s.severity, s.score))
+    score = round(1 - (1 - top.score) * (1 - 0.5 * model.score), 3)
+    adjustments = [
+        *top.evidence.adjustments,
+        Adjustment(
+            reason=f"corroborated by {model.evidence.detector} ({model.evidence.rule})",
+            score_before=top.score,
+            score_after=score,
+        ),
+    ]
+    severity = top.severity
+    if model.severity == Severity.S4 and top.severity == Severity.S3:
+        severity = Severity.S4
+        adjustments.append(
+            Adjustment(
+                reason="model's critical head lifts S3 to S4",
+                score_before=score,
+                score_after=score,
+                severity_before=top.severity,
+                severity_after=severity,
+            )
+        )
+    evidence = top.evidence.model_copy(update={"adjustments": tuple(adjustments)})
+    merged[0] = top.model_copy(update={"score": min(score, 0.999), "severity": severity, "evidence": evidence})
     return merged
 
 
@@ -132,8 +202,7 @@ def _merge_group(group: list[Signal]) -> Signal:
         adjustments.append(Adjustment(reason=reason, score_before=score, score_after=new_score))
         score = new_score
     severity = top.severity
-    shouted = any("intensity" in s.evidence.tags for s in group)
-    if shouted and top.category is Category.ANGER and severity < Severity.S2:
+    if any(INTENSITY_TAG in s.evidence.tags for s in group) and top.category is Category.ANGER and severity < 2:
         severity = Severity(severity + 1)
         adjustments.append(
             Adjustment(
@@ -144,5 +213,6 @@ def _merge_group(group: list[Signal]) -> Signal:
                 severity_after=severity,
             )
         )
-    evidence = top.evidence.model_copy(update={"adjustments": tuple(adjustments)})
+    tags = tuple(dict.fromkeys(t for s in group for t in s.evidence.tags))
+    evidence = top.evidence.model_copy(update={"adjustments": tuple(adjustments), "tags": tags})
     return top.model_copy(update={"score": min(score, 0.999), "severity": severity, "evidence": evidence})

@@ -22,8 +22,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _WORD = re.compile(r"[A-Za-z']+")
 _LETTER = re.compile(r"[^\W\d_]")
-_CLAUSE_BREAK = re.compile(r"[.!?;]+\s+|\n+|\s+(?:but|however|though|although|yet)\s+|,\s+(?:and|so)\s+", re.I)
-_QUOTED = re.compile(r'"[^"\n]{2,400}"')
+# Each alternative starts only at the start of a run (lookbehinds), so long runs of spaces or
+# punctuation cost linear, not quadratic, time.
+_CLAUSE_BREAK = re.compile(
+    r"(?<![.!?;])[.!?;]+\s+|(?<!\n)\n+|(?<!\s)\s+(?:but|however|though|although|yet)\s+|,\s+(?:and|so)\s+", re.I
+)
+# Double quotes, or single quotes that open and close outside words (so "I'm" is no quotation).
+_QUOTED = re.compile(r'"[^"\n]{2,400}"|(?<![\w\'])\'[^\'\n]{2,120}\'(?![\w\'])')
 
 # Common English function words: a cheap gate so the language identifier runs only when needed.
 _ENGLISH_HINTS = frozenset(
@@ -39,8 +44,9 @@ _ENGLISH_HINTS = frozenset(
 class Prepared:
     """An utterance ready for detectors: cleaned text, clause bounds and quotation bounds."""
 
-    text: str
+    text: str  # cleaned: same length as what was said, typographic quotes and spaces normalised
     lower: str  # same length as text, so offsets agree; rules match on this
+    original: str  # what was said (bounded), for the words quoted in evidence
     truncated: bool
     original_length: int
     clauses: tuple[tuple[int, int], ...]
@@ -88,6 +94,17 @@ def lower_same_length(text: str) -> str:
     if len(lowered) == len(text):
         return lowered
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+_LEADING_DISGUISE = re.compile(r"(?<![\w$@])([$@])(?=[a-z*])")
+_DISGUISE = {"$": "s", "@": "a"}
+
+
+def undisguise(lowered: str) -> str:
+    """Same-length: a word that starts with a symbol for a letter ($hit, @rse) gets the letter back.
+
+    Digits are left alone: times, quantities and emergency numbers matter to the rules."""
+    return _LEADING_DISGUISE.sub(lambda m: _DISGUISE[m.group(1)], lowered)
 
 
 def _clauses(text: str) -> tuple[tuple[int, int], ...]:
@@ -146,7 +163,8 @@ def _non_latin_share(text: str) -> float:
 def prepare(raw: str, *, max_chars: int, languages: LanguageGuesser) -> Prepared:
     """Clean, bound and segment one utterance."""
     truncated = len(raw) > max_chars
-    text = clean(raw[:max_chars] if truncated else raw)
+    bounded = raw[:max_chars] if truncated else raw
+    text = clean(bounded)
     words = _WORD.findall(text)
     notes: list[str] = ["truncated"] if truncated else []
     if not text.strip():
@@ -155,7 +173,8 @@ def prepare(raw: str, *, max_chars: int, languages: LanguageGuesser) -> Prepared
     supported = language in languages.supported or language == "und"
     return Prepared(
         text=text,
-        lower=lower_same_length(text),
+        lower=undisguise(lower_same_length(text)),
+        original=_SURROGATE.sub("\ufffd", bounded),
         truncated=truncated,
         original_length=len(raw),
         clauses=_clauses(text),

@@ -38,6 +38,7 @@ class RuleSpec(StrictModel):
     patterns: tuple[str, ...] = Field(min_length=1)
     negatable: bool = True
     guard_idioms: bool = True
+    guards: tuple[str, ...] = ()  # names from _lexicon.yaml `guards`, checked in the match's sentence
     note: str | None = None
 
 
@@ -66,6 +67,7 @@ class LexiconFile(StrictModel):
     negation_exceptions: tuple[str, ...] = ()
     media_cues: tuple[str, ...] = ()
     reporting_verbs: tuple[str, ...] = ()
+    guards: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
 class IdiomFile(StrictModel):
@@ -98,12 +100,17 @@ class Rulebook:
     negation_exceptions: re.Pattern[str] | None
     media_cues: re.Pattern[str] | None
     reporting_verbs: re.Pattern[str] | None
+    guards: dict[str, re.Pattern[str]]
     digest: str
 
 
 def obfuscation_pattern(word: str) -> str:
-    """A pattern for ``word`` written with masking (f***), leetspeak (sh1t) or spacing (f u c k)."""
-    parts = [re.escape(word[0])]
+    """A pattern for ``word`` written with masking (f***), leetspeak (sh1t, $hit) or spacing (f u c k).
+
+    The first character may be disguised but not masked, so a run of asterisks alone never matches.
+    """
+    first = word[0]
+    parts = [f"[{re.escape(_LEET.get(first, first).replace('*', ''))}]"]
     for ch in word[1:]:
         chars = re.escape(_LEET.get(ch, ch) + "*")
         optional = "?" if ch in "aeiou" else ""
@@ -119,11 +126,24 @@ def _read_yaml(path: Path) -> object:
 
 
 def _parse(path: Path, model: type[M]) -> M:
+    raw = _read_yaml(path)
     try:
-        return model.model_validate(_read_yaml(path))
+        return model.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        problems = "; ".join(f"{_location(raw, err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"{path}: {problems}") from exc
+
+
+def _location(raw: object, loc: tuple[int | str, ...]) -> str:
+    """``rules.3.colour`` becomes ``rule threat.weapon: colour`` when the entry has an id."""
+    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(raw, dict):
+        items = raw.get(str(loc[0]))
+        if isinstance(items, list) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
+            entry_id = items[loc[1]].get("id")
+            if entry_id is not None:
+                rest = ".".join(str(p) for p in loc[2:]) or "(entry)"
+                return f"{str(loc[0]).rstrip('s')} {entry_id}: {rest}"
+    return ".".join(str(p) for p in loc)
 
 
 def _expand(pattern: str, macros: dict[str, str], *, where: str) -> str:
@@ -220,6 +240,9 @@ def load_rulebook(rules_dir: Path) -> Rulebook:
             if rule.id in seen:
                 raise ConfigError(f"{where}: duplicate rule id")
             seen.add(rule.id)
+            unknown = [g for g in rule.guards if g not in lexicon.guards]
+            if unknown:
+                raise ConfigError(f"{where}: unknown guard {', '.join(unknown)} (define it in _lexicon.yaml)")
             # One alternation per rule: one regex call instead of one per pattern (the live-path cost).
             joined = "|".join(
                 f"(?:{_expand(p, macros, where=where).replace('(?P<who>', f'(?P<who{i}>')})"
@@ -239,5 +262,12 @@ def load_rulebook(rules_dir: Path) -> Rulebook:
         negation_exceptions=_word_alternation(lexicon.negation_exceptions),
         media_cues=_word_alternation(lexicon.media_cues),
         reporting_verbs=_word_alternation(lexicon.reporting_verbs),
+        guards={
+            name: _compile(
+                r"\b(?:" + "|".join(_expand(w, macros, where=f"_lexicon.yaml guard {name}") for w in words) + r")\b",
+                where=f"_lexicon.yaml guard {name}",
+            )
+            for name, words in lexicon.guards.items()
+        },
         digest=digest.hexdigest()[:12],
     )

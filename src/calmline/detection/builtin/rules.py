@@ -24,12 +24,16 @@ _THIRD = re.compile(
     r"^(?:he|she|they|he's|she's|they're|he'd|she'd|they'd|he'll|she'll|they'll|hes|shes|his|her|"
     r"him|them|their|himself|herself|themselves|son|daughter|dad|father|mum|mom|mother|husband|wife|"
     r"partner|boyfriend|girlfriend|brother|sister|friend|kid|child|nan|gran|grandad|grandma|"
-    r"grandpa|uncle|aunt|neighbour|neighbor|flatmate|colleague|mate|baby|someone|somebody)$",
+    r"grandpa|uncle|aunt|neighbour|neighbor|flatmate|colleague|mate|baby|toddler|someone|somebody|man|woman|"
+    r"lad|girl|boy|nephew|niece|cousin|granddaughter|grandson|stepson|stepdaughter|carer|patient|customer|"
+    r"passenger|lodger|tenant|fiance|fiancee|pal|buddy|bloke|guy|lady|infant|newborn|teenager|teen)$",
     re.IGNORECASE,
 )
+_POSSESSIVE = re.compile(r"'s$", re.IGNORECASE)
 _YOU = re.compile(r"\b(?:you|you're|youre|yourself|ya|u|you all|youse)\b", re.IGNORECASE)
 _REFLEXIVE_THIRD = re.compile(r"\b(?:himself|herself|themselves|his life|her life|their lives?)\b", re.I)
 _MAX_MATCHES_PER_RULE = 3
+VETO_TAG = "veto"
 _NEGATION_WINDOW_TOKENS = 5
 
 
@@ -44,13 +48,15 @@ class _Hit:
     subject: Subject
     score: float
     adjustments: tuple[Adjustment, ...]
+    veto: str | None = None  # why a match was set aside (negated, idiom, guard, media quote)
 
 
 @detectors.register("rules.lexicon.v1")
 class RuleDetector(Detector):
     """Explicit cues from ``config/rules/*.yaml`` (one file per category)."""
 
-    spec = DetectorSpec(categories=tuple(Category), emits=tuple(Severity)[1:])
+    # S0 is a veto: evidence that a cue was seen and set aside (negated, idiom, guard, media).
+    spec = DetectorSpec(categories=tuple(Category), emits=tuple(Severity))
     Params = RuleParams
 
     def __init__(self, params: RuleParams, context: DetectorContext) -> None:
@@ -104,20 +110,17 @@ class RuleDetector(Detector):
         start, end = match.span()
         if end == start:
             return None
-        if rule.spec.guard_idioms and any(
-            s < end and start < e and rule.category in cats for s, e, cats in idiom_spans
-        ):
-            return None
-        if rule.spec.negatable and self._negated(utterance.lower, start, utterance):
-            return None
+        veto = self._veto_reason(rule, match, utterance, idiom_spans)
+        if veto is not None:
+            return _Hit(
+                rule=rule, span=(start, end), subject=Subject.SELF, score=rule.spec.score, adjustments=(), veto=veto
+            )
         subject = self._subject(rule, match, utterance)
         score = rule.spec.score
         adjustments: tuple[Adjustment, ...] = ()
         quote = utterance.in_quote(start, end)
         if quote is not None:
             verdict = self._quotation(utterance.text, quote)
-            if verdict == "media":
-                return None
             if verdict == "reported" and subject is Subject.SELF:
                 subject = Subject.THIRD_PARTY
             new_score = round(score * 0.85, 3)
@@ -126,6 +129,35 @@ class RuleDetector(Detector):
             )
             score = new_score
         return _Hit(rule=rule, span=(start, end), subject=subject, score=score, adjustments=adjustments)
+
+    def _veto_reason(
+        self,
+        rule: CompiledRule,
+        match: re.Match[str],
+        utterance: Prepared,
+        idiom_spans: list[tuple[int, int, frozenset[Category]]],
+    ) -> str | None:
+        """Why this match is not a risk cue (idiom, negation, guard, media quotation), or None."""
+        start, end = match.span()
+        if rule.spec.guard_idioms and any(
+            s < end and start < e and rule.category in cats for s, e, cats in idiom_spans
+        ):
+            return "figure of speech"
+        if rule.spec.negatable and self._negated(utterance.lower, start, utterance):
+            return "negated"
+        if rule.spec.guards and self._guarded(rule, utterance.lower, start, end):
+            return "guarded (" + ", ".join(rule.spec.guards) + ")"
+        quote = utterance.in_quote(start, end)
+        if quote is not None and self._quotation(utterance.text, quote) == "media":
+            return "quoted from media"
+        return None
+
+    def _guarded(self, rule: CompiledRule, text: str, start: int, end: int) -> bool:
+        """True when the match's sentence says the cue is past, hypothetical, about a pet or a machine..."""
+        left = max((text.rfind(mark, 0, start) for mark in ".?!\n"), default=-1) + 1
+        rights = [i for i in (text.find(mark, end) for mark in ".?!\n") if i >= 0]
+        sentence = text[left : min(rights) if rights else len(text)]
+        return any(self.book.guards[name].search(sentence) for name in rule.spec.guards)
 
     def _negated(self, text: str, start: int, utterance: Prepared) -> bool:
         clause_start, _ = utterance.clause_of(start)
@@ -165,24 +197,48 @@ class RuleDetector(Detector):
 
     def _best_per_category(self, hits: list[_Hit], utterance: Prepared) -> list[Signal]:
         best: dict[tuple[Category, Subject], list[_Hit]] = {}
+        vetoed: dict[Category, _Hit] = {}
         for hit in hits:
-            best.setdefault((hit.rule.category, hit.subject), []).append(hit)
-        signals = []
-        for (category, subject), group in best.items():
-            group.sort(key=lambda h: (h.rule.spec.severity, h.score), reverse=True)
-            top = group[0]
-            spans = tuple(dict.fromkeys(h.span for h in group))[:5]
-            also = [h.rule.spec.id for h in group[1:] if h.rule.spec.id != top.rule.spec.id]
-            rule_text = top.rule.spec.id + (f" (+{', '.join(dict.fromkeys(also))})" if also else "")
-            evidence = self.evidence(
-                rule=rule_text, score=top.score, utterance=utterance, spans=spans, tags=top.rule.spec.tags
-            ).model_copy(update={"adjustments": top.adjustments, "version": f"{self.version}+{self.rules_version}"})
-            signals.append(
-                self.signal(
-                    category=category, severity=Severity(top.rule.spec.severity), subject=subject, evidence=evidence
-                )
-            )
+            if hit.veto is not None:
+                vetoed.setdefault(hit.rule.category, hit)
+            else:
+                best.setdefault((hit.rule.category, hit.subject), []).append(hit)
+        signals = [self._signal(group, utterance) for group in best.values()]
+        found = {category for category, _ in best}
+        signals += [self._veto(hit, utterance) for category, hit in vetoed.items() if category not in found]
         return signals
+
+    def _signal(self, group: list[_Hit], utterance: Prepared) -> Signal:
+        group.sort(key=lambda h: (h.rule.spec.severity, h.score), reverse=True)
+        top = group[0]
+        spans = tuple(dict.fromkeys(h.span for h in group))[:5]
+        also = [h.rule.spec.id for h in group[1:] if h.rule.spec.id != top.rule.spec.id]
+        rule_text = top.rule.spec.id + (f" (+{', '.join(dict.fromkeys(also))})" if also else "")
+        tags = tuple(dict.fromkeys(t for h in group for t in h.rule.spec.tags))
+        evidence = self.evidence(rule=rule_text, score=top.score, utterance=utterance, spans=spans, tags=tags)
+        evidence = evidence.model_copy(update={"adjustments": top.adjustments, "version": self._version})
+        return self.signal(
+            category=top.rule.category,
+            severity=Severity(top.rule.spec.severity),
+            subject=top.subject,
+            evidence=evidence,
+        )
+
+    def _veto(self, hit: _Hit, utterance: Prepared) -> Signal:
+        """Evidence of absence: the rules saw this cue and set it aside (never shown as a risk)."""
+        evidence = self.evidence(
+            rule=f"{hit.rule.spec.id} set aside: {hit.veto}",
+            score=hit.score,
+            utterance=utterance,
+            spans=(hit.span,),
+            tags=(VETO_TAG,),
+        )
+        evidence = evidence.model_copy(update={"version": self._version})
+        return self.signal(category=hit.rule.category, severity=Severity.S0, subject=hit.subject, evidence=evidence)
+
+    @property
+    def _version(self) -> str:
+        return f"{self.version}+{self.rules_version}"
 
 
 def _subject_of_word(word: str) -> Subject:
@@ -206,7 +262,8 @@ def _resolve_subject(match: re.Match[str], utterance: Prepared) -> Subject:
     if words and _SELF.match(words[0]):
         return Subject.SELF
     clause_start, _ = utterance.clause_of(match.start())
-    for token in reversed(_TOKEN.findall(utterance.text[clause_start : match.start()])[-8:]):
+    for raw in reversed(_TOKEN.findall(utterance.text[clause_start : match.start()])[-8:]):
+        token = _POSSESSIVE.sub("", raw)  # "dad's" is about dad
         if _SELF.match(token):
             return Subject.SELF
         if _THIRD.match(token):

@@ -27,6 +27,7 @@ class Example:
     categories: frozenset[Category]
     source: str
     severity: int = 0
+    kind: str | None = None  # hard negatives: idiom, negation, past, media, routine, plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +172,16 @@ def corpus(root: Path, split: str) -> list[Example]:
             labels = record.get("labels", [])
             cats = frozenset(Category(label["category"]) for label in labels)
             severity = max((int(label["severity"]) for label in labels), default=0)
-            out.append(Example(text=record["text"], categories=cats, source=f"corpus:{path.stem}", severity=severity))
+            kind = record.get("kind")
+            out.append(
+                Example(
+                    text=record["text"],
+                    categories=cats,
+                    source=f"corpus:{path.stem}",
+                    severity=severity,
+                    kind=kind if isinstance(kind, str) else None,
+                )
+            )
     return out
 
 

@@ -158,7 +158,10 @@ class LinearHeadsParams(DetectorParams):
     artifact: str = "heads-v1"
     severities: dict[Category, int] = Field(default_factory=dict)
     critical_head: str = "critical"
-    critical_categories: tuple[Category, ...] = (Category.SELF_HARM, Category.THREAT)
+    # The critical head lifts its likeliest safety category only if that category's own head at
+    # least partly agrees (probability >= this share of its threshold).
+    lead_agreement: float = Field(default=0.5, ge=0.0, le=1.0)
+    critical_categories: tuple[Category, ...] = (Category.SELF_HARM, Category.THREAT, Category.MEDICAL_EMERGENCY)
     max_evidence_terms: int = Field(default=3, ge=1, le=10)
     idioms_from: str | None = "rules"
 
@@ -188,6 +191,8 @@ class LinearHeadsDetector(Detector):
         return self.detect_batch([utterance])[0]
 
     def detect_batch(self, utterances: Sequence[Prepared]) -> list[list[Signal]]:
+        if not utterances:
+            return []
         texts = [u.text for u in utterances]
         features = featurize(texts, idf=self.model.idf, vectorizers=self.vectorizers)
         probs = self.model.probabilities(features)
@@ -196,31 +201,35 @@ class LinearHeadsDetector(Detector):
     def _signals(self, utterance: Prepared, row: FloatArray) -> list[Signal]:
         if not utterance.text.strip():
             return []
-        out = []
-        critical = self._prob(row, self.params.critical_head)
         guarded = self._idiom_categories(utterance.text)
+        critical = self._prob(row, self.params.critical_head)
+        # The critical head says "S4" without saying which category: it lifts the likeliest one.
+        lead = max(self.params.critical_categories, key=lambda c: self._prob(row, c.value))
+        agrees = self._prob(row, lead.value) >= self.params.lead_agreement * self.model.thresholds[lead.value]
+        lifted = critical >= self.model.thresholds[self.params.critical_head] and agrees and lead not in guarded
+        out = []
         for category in Category:
             prob = self._prob(row, category.value)
-            if prob < self.model.thresholds[category.value] or category in guarded:
+            threshold = self.model.thresholds[category.value]
+            is_lead = lifted and category is lead
+            if category in guarded or (prob < threshold and not is_lead):
                 continue
-            severity = Severity(self.params.severities[category])
-            rule = f"head {category.value} p={prob:.2f} >= {self.model.thresholds[category.value]:.2f}"
-            if (
-                category in self.params.critical_categories
-                and critical >= self.model.thresholds[self.params.critical_head]
-            ):
-                severity = Severity.S4
-                rule += f"; critical p={critical:.2f}"
-            spans = self._top_terms(utterance.text, self.model.heads.index(category.value))
-            evidence = self.evidence(
-                rule=rule, score=round(float(prob), 3), utterance=utterance, spans=spans, tags=("model",)
-            ).model_copy(update={"version": f"{self.version}+{self.model_version}"})
-            out.append(
-                self.signal(
-                    category=category, severity=severity, subject=_subject(category, utterance.text), evidence=evidence
-                )
-            )
+            severity = Severity.S4 if is_lead else Severity(self.params.severities[category])
+            rule = f"head {category.value} p={prob:.2f} (threshold {threshold:.2f})"
+            if is_lead:
+                rule += f"; critical p={critical:.2f} >= {self.model.thresholds[self.params.critical_head]:.2f}"
+            out.append(self._signal(utterance, category, severity, rule, max(prob, critical) if is_lead else prob))
         return out
+
+    def _signal(self, utterance: Prepared, category: Category, severity: Severity, rule: str, score: float) -> Signal:
+        spans = self._top_terms(utterance.text, self.model.heads.index(category.value))
+        evidence = self.evidence(
+            rule=rule, score=round(float(score), 3), utterance=utterance, spans=spans, tags=("model",)
+        )
+        evidence = evidence.model_copy(update={"version": f"{self.version}+{self.model_version}"})
+        return self.signal(
+            category=category, severity=severity, subject=_subject(category, utterance.text), evidence=evidence
+        )
 
     def _idiom_categories(self, text: str) -> set[Category]:
         """Categories a benign figure of speech in the text rules out for the model (the rules decide)."""
@@ -233,7 +242,7 @@ class LinearHeadsDetector(Detector):
         return float(row[self.model.heads.index(head)])
 
     def _top_terms(self, text: str, head: int) -> tuple[tuple[int, int], ...]:
-        """Spans of the word n-grams that pushed this head up the most (the model's 'why')."""
+        """Spans of the word n-grams that pushed this head up the most (the model's 'why'), strongest first."""
         tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(text[:5000])]
         width = 2**self.model.spec.word_bits
         scored: dict[tuple[int, int], float] = {}
@@ -245,7 +254,7 @@ class LinearHeadsDetector(Detector):
                 if weight > 0:
                     scored[(tokens[i][0], tokens[i + n - 1][1])] = weight
         best = sorted(scored.items(), key=lambda kv: kv[1], reverse=True)[: self.params.max_evidence_terms]
-        return tuple(sorted(span for span, _ in best))
+        return tuple(span for span, _ in best)  # strongest first
 
 
 def _subject(category: Category, text: str) -> Subject:
