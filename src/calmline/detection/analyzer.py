@@ -9,9 +9,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from calmline.detection.context import ConversationTracker, Trajectory
+from calmline.detection.models.linear import LinearHeadsDetector
 from calmline.detection.pipeline import Pipeline, UtteranceResult
 from calmline.domain.severity import Severity
-from calmline.domain.signals import Signal, Speaker
+from calmline.domain.signals import Category, Signal, Speaker
 
 
 class _Out(BaseModel):
@@ -149,6 +150,24 @@ class Analyzer:
             else [self.pipeline.analyse_agent(t) for t in texts]
         )
         return [_utterance(r, i) for r, i in zip(results, ids or [None] * len(texts), strict=True)]
+
+    def category_scores(self, texts: Sequence[str]) -> list[dict[Category, float]]:
+        """A continuous 0-1 risk score per category for ranking (review queues, PR curves).
+
+        A text with a signal scores that signal's score; one without scores half the trained
+        model's probability, so every signalled text ranks above every unsignalled one.
+        """
+        results = self.pipeline.analyse_batch(texts)
+        model = next((d for d in self.pipeline.detectors if isinstance(d, LinearHeadsDetector)), None)
+        learned = [dict.fromkeys(Category, 0.0) for _ in results]
+        if model is not None and results:
+            probs = model.probabilities([r.prepared for r in results])
+            heads = model.model.heads
+            learned = [{c: 0.5 * float(row[heads.index(c.value)]) for c in Category} for row in probs]
+        return [
+            {**base, **{s.category: s.score for s in reversed(result.signals)}}  # strongest last, so it wins
+            for base, result in zip(learned, results, strict=True)
+        ]
 
     def conversation(self, contact_id: str) -> Conversation:
         return Conversation(self, contact_id=contact_id)

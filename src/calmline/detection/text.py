@@ -137,7 +137,7 @@ class LanguageGuesser:
             return self._classify(text[:2000]) if len(text.strip()) >= 4 else "und"
         if not words:
             return "und"
-        if len(words) < 3 or sum(1 for c in text[:2000] if c.isalpha()) < 12:
+        if len(words) < 3 or sum(map(str.isalpha, text[:2000])) < 12:
             return "en" if any(w.lower() in _ENGLISH_HINTS for w in words) else "und"
         hints = sum(1 for w in words[:200] if w.lower() in _ENGLISH_HINTS)
         if hints / min(len(words), 200) >= 0.15:
@@ -157,7 +157,7 @@ def _non_latin_share(text: str) -> float:
     letters = _LETTER.findall(text[:2000])
     if not letters:
         return 0.0
-    return sum(1 for c in letters if "LATIN" not in unicodedata.name(c, "")) / len(letters)
+    return sum(1 for c in letters if not c.isascii() and "LATIN" not in unicodedata.name(c, "")) / len(letters)
 
 
 def prepare(raw: str, *, max_chars: int, languages: LanguageGuesser) -> Prepared:

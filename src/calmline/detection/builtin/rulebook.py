@@ -5,6 +5,7 @@ A broken rule file stops start-up with the file, the rule id and what is wrong.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -187,10 +188,16 @@ def _macros(lexicon: LexiconFile) -> dict[str, str]:
     return macros
 
 
-def load_idioms(rules_dir: Path, *, macros: dict[str, str] | None = None) -> tuple[CompiledIdiom, ...]:
-    """The benign figures of speech in ``_idioms.yaml``, compiled."""
-    if macros is None:
-        macros = _macros(_parse(rules_dir / "_lexicon.yaml", LexiconFile))
+def load_idioms(rules_dir: Path) -> tuple[CompiledIdiom, ...]:
+    """The benign figures of speech in ``_idioms.yaml``, compiled (once per file contents)."""
+    lexicon, idioms = (rules_dir / "_lexicon.yaml").read_bytes(), (rules_dir / "_idioms.yaml").read_bytes()
+    return _load_idioms(rules_dir, hashlib.sha256(lexicon + idioms).hexdigest())
+
+
+@functools.lru_cache(maxsize=8)
+def _load_idioms(rules_dir: Path, digest: str) -> tuple[CompiledIdiom, ...]:
+    del digest  # part of the cache key: edited files are compiled again
+    macros = _macros(_parse(rules_dir / "_lexicon.yaml", LexiconFile))
     path = rules_dir / "_idioms.yaml"
     compiled = []
     for idiom in _parse(path, IdiomFile).idioms:
@@ -226,7 +233,7 @@ def load_rulebook(rules_dir: Path) -> Rulebook:
         raise ConfigError(f"{rules_dir}: rules directory not found")
     lexicon = _parse(rules_dir / "_lexicon.yaml", LexiconFile)
     macros = _macros(lexicon)
-    idioms = load_idioms(rules_dir, macros=macros)
+    idioms = load_idioms(rules_dir)
     rules: list[CompiledRule] = []
     seen: set[str] = set()
     digest = hashlib.sha256()

@@ -193,20 +193,26 @@ class LinearHeadsDetector(Detector):
     def detect_batch(self, utterances: Sequence[Prepared]) -> list[list[Signal]]:
         if not utterances:
             return []
-        texts = [u.text for u in utterances]
-        features = featurize(texts, idf=self.model.idf, vectorizers=self.vectorizers)
-        probs = self.model.probabilities(features)
+        probs = self.probabilities(utterances)
         return [self._signals(u, row) for u, row in zip(utterances, probs, strict=True)]
+
+    def probabilities(self, utterances: Sequence[Prepared]) -> FloatArray:
+        """Calibrated probability of every head (columns in ``self.model.heads`` order)."""
+        features = featurize([u.text for u in utterances], idf=self.model.idf, vectorizers=self.vectorizers)
+        return self.model.probabilities(features)
 
     def _signals(self, utterance: Prepared, row: FloatArray) -> list[Signal]:
         if not utterance.text.strip():
             return []
-        guarded = self._idiom_categories(utterance.text)
         critical = self._prob(row, self.params.critical_head)
         # The critical head says "S4" without saying which category: it lifts the likeliest one.
         lead = max(self.params.critical_categories, key=lambda c: self._prob(row, c.value))
         agrees = self._prob(row, lead.value) >= self.params.lead_agreement * self.model.thresholds[lead.value]
-        lifted = critical >= self.model.thresholds[self.params.critical_head] and agrees and lead not in guarded
+        lifted = critical >= self.model.thresholds[self.params.critical_head] and agrees
+        if not lifted and all(self._prob(row, c.value) < self.model.thresholds[c.value] for c in Category):
+            return []  # the common case: nothing to say, so no need to look for idioms
+        guarded = self._idiom_categories(utterance.text)
+        lifted = lifted and lead not in guarded
         out = []
         for category in Category:
             prob = self._prob(row, category.value)
