@@ -112,8 +112,10 @@ def test_when_the_shipped_artifact_is_saved_again_then_loading_gives_the_same_mo
 def test_when_the_shipped_artifact_loads_then_it_has_a_head_and_threshold_per_category() -> None:
     shipped = HeadSet.load(ARTIFACT_ROOT / "heads-v1")
     assert set(shipped.heads) >= {c.value for c in Category}
-    assert set(shipped.thresholds) == set(shipped.heads)
+    assert set(shipped.thresholds) == {*shipped.heads, "critical_confident"}
     assert all(0.0 < t < 1.0 for t in shipped.thresholds.values())
+    # acting alone needs more confidence than asking for corroboration
+    assert shipped.thresholds["critical_confident"] >= shipped.thresholds["critical"]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,14 @@ from calmline.domain.signals import Category, Evidence, Signal, Span, Subject
 
 D = TypeVar("D", bound="Detector")
 
+# Evidence tags with a meaning across detectors (the pipeline and the context tracker read them).
+MODEL_TAG = "model"  # a trained model's judgement
+VETO_TAG = "veto"  # S0: a cue the rules saw and set aside (negated, idiom, guard, media)
+INTENSITY_TAG = "intensity"  # shouting, raising anger one step
+CRITICAL_TAG = "critical"  # the model's critical head is confident: S4 on its own
+CRITICAL_WEAK_TAG = "critical_weak"  # S4 only with a rule or earlier cues to back it
+LEAD_ONLY_TAG = "lead_only"  # category named only as the critical head's likeliest guess
+
 
 class DetectorParams(BaseModel):
     """Typed parameters a detector takes from ``config/detectors.yaml`` (unknown keys fail)."""

@@ -10,7 +10,17 @@ from pathlib import Path
 from pydantic import ValidationError
 
 import calmline.detection.builtin  # noqa: F401  (registers the built-in detectors)
-from calmline.detection.base import Detector, DetectorContext, detectors
+from calmline.detection.base import (
+    CRITICAL_TAG,
+    CRITICAL_WEAK_TAG,
+    INTENSITY_TAG,
+    LEAD_ONLY_TAG,
+    MODEL_TAG,
+    VETO_TAG,
+    Detector,
+    DetectorContext,
+    detectors,
+)
 from calmline.detection.config import PipelineConfig, load_pipeline_config
 from calmline.detection.text import LanguageGuesser, Prepared, prepare
 from calmline.domain.errors import ConfigError, RegistryError
@@ -112,11 +122,6 @@ class Pipeline:
             return []
 
 
-MODEL_TAG = "model"
-VETO_TAG = "veto"
-INTENSITY_TAG = "intensity"
-
-
 def merge_signals(signals: list[Signal]) -> list[Signal]:
     """One signal per category and subject, explained.
 
@@ -130,6 +135,8 @@ def merge_signals(signals: list[Signal]) -> list[Signal]:
         if VETO_TAG not in signal.evidence.tags:
             by_category.setdefault(signal.category, []).append(signal)
     claimed = [(span.start, span.end) for s in signals if MODEL_TAG not in s.evidence.tags for span in s.evidence.spans]
+    # A rule already found the emergency: the critical head's category guess adds nothing.
+    rule_s4 = any(s.severity == Severity.S4 and MODEL_TAG not in s.evidence.tags for s in signals)
     merged: list[Signal] = []
     for category, group in by_category.items():
         specific = [s for s in group if MODEL_TAG not in s.evidence.tags]
@@ -137,7 +144,13 @@ def merge_signals(signals: list[Signal]) -> list[Signal]:
         if specific:
             merged += _with_model(_by_subject(specific), learned)
         elif category not in vetoes:
-            merged += _by_subject([s for s in learned if not _explained(s, claimed)])
+            merged += _by_subject(
+                [
+                    s
+                    for s in learned
+                    if not _explained(s, claimed) and not (rule_s4 and LEAD_ONLY_TAG in s.evidence.tags)
+                ]
+            )
     merged.sort(key=lambda s: (s.severity, s.score), reverse=True)
     return merged
 
@@ -173,7 +186,8 @@ def _with_model(merged: list[Signal], learned: list[Signal]) -> list[Signal]:
         ),
     ]
     severity = top.severity
-    if model.severity == Severity.S4 and top.severity == Severity.S3:
+    critical = {CRITICAL_TAG, CRITICAL_WEAK_TAG} & set(model.evidence.tags)
+    if critical and top.severity == Severity.S3:
         severity = Severity.S4
         adjustments.append(
             Adjustment(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from calmline.detection.base import Detector, DetectorContext, DetectorParams, DetectorSpec, detectors
+from calmline.detection.base import INTENSITY_TAG, Detector, DetectorContext, DetectorParams, DetectorSpec, detectors
 from calmline.detection.text import Prepared
 from calmline.domain.severity import Severity
 from calmline.domain.signals import Category, Signal, Subject
@@ -39,6 +39,6 @@ class ShoutingDetector(Detector):
             score=score,
             utterance=utterance,
             spans=spans,
-            tags=("intensity",),
+            tags=(INTENSITY_TAG,),
         )
         return [self.signal(category=Category.ANGER, severity=Severity.S1, subject=Subject.SELF, evidence=evidence)]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from calmline.detection.base import Detector, DetectorContext, DetectorParams, DetectorSpec, detectors
+from calmline.detection.base import VETO_TAG, Detector, DetectorContext, DetectorParams, DetectorSpec, detectors
 from calmline.detection.builtin.rulebook import CompiledRule, Rulebook, load_rulebook
 from calmline.detection.text import Prepared
 from calmline.domain.severity import Severity
@@ -33,7 +33,6 @@ _POSSESSIVE = re.compile(r"'s$", re.IGNORECASE)
 _YOU = re.compile(r"\b(?:you|you're|youre|yourself|ya|u|you all|youse)\b", re.IGNORECASE)
 _REFLEXIVE_THIRD = re.compile(r"\b(?:himself|herself|themselves|his life|her life|their lives?)\b", re.I)
 _MAX_MATCHES_PER_RULE = 3
-VETO_TAG = "veto"
 _NEGATION_WINDOW_TOKENS = 5
 
 

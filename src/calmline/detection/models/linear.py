@@ -21,7 +21,17 @@ from pydantic import Field
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
-from calmline.detection.base import Detector, DetectorContext, DetectorParams, DetectorSpec, detectors
+from calmline.detection.base import (
+    CRITICAL_TAG,
+    CRITICAL_WEAK_TAG,
+    LEAD_ONLY_TAG,
+    MODEL_TAG,
+    Detector,
+    DetectorContext,
+    DetectorParams,
+    DetectorSpec,
+    detectors,
+)
 from calmline.detection.builtin.rulebook import CompiledIdiom, combine_idioms, load_idioms
 from calmline.detection.text import Prepared, third_person_subject
 from calmline.domain.errors import ModelArtifactError
@@ -208,30 +218,40 @@ class LinearHeadsDetector(Detector):
         # The critical head says "S4" without saying which category: it lifts the likeliest one.
         lead = max(self.params.critical_categories, key=lambda c: self._prob(row, c.value))
         agrees = self._prob(row, lead.value) >= self.params.lead_agreement * self.model.thresholds[lead.value]
-        lifted = critical >= self.model.thresholds[self.params.critical_head] and agrees
-        if not lifted and all(self._prob(row, c.value) < self.model.thresholds[c.value] for c in Category):
+        critical_hit = critical >= self.model.thresholds[self.params.critical_head] and agrees
+        if not critical_hit and all(self._prob(row, c.value) < self.model.thresholds[c.value] for c in Category):
             return []  # the common case: nothing to say, so no need to look for idioms
         guarded = self._idiom_categories(utterance.text)
-        lifted = lifted and lead not in guarded
+        confident = critical >= self.model.thresholds.get("critical_confident", 1.0)
         out = []
         for category in Category:
             prob = self._prob(row, category.value)
             threshold = self.model.thresholds[category.value]
-            is_lead = lifted and category is lead
+            is_lead = critical_hit and category is lead
             if category in guarded or (prob < threshold and not is_lead):
                 continue
-            severity = Severity.S4 if is_lead else Severity(self.params.severities[category])
+            severity = Severity(self.params.severities[category])
             rule = f"head {category.value} p={prob:.2f} (threshold {threshold:.2f})"
+            tags: tuple[str, ...] = (MODEL_TAG,)
             if is_lead:
-                rule += f"; critical p={critical:.2f} >= {self.model.thresholds[self.params.critical_head]:.2f}"
-            out.append(self._signal(utterance, category, severity, rule, max(prob, critical) if is_lead else prob))
+                rule += f"; critical p={critical:.2f}" + (" (confident)" if confident else " (needs corroboration)")
+                tags += (CRITICAL_TAG,) if confident else (CRITICAL_WEAK_TAG,)
+                tags += (LEAD_ONLY_TAG,) if prob < threshold else ()
+                severity = Severity.S4 if confident else severity
+            out.append(self._signal(utterance, category, severity, rule, prob, tags))
         return out
 
-    def _signal(self, utterance: Prepared, category: Category, severity: Severity, rule: str, score: float) -> Signal:
+    def _signal(
+        self,
+        utterance: Prepared,
+        category: Category,
+        severity: Severity,
+        rule: str,
+        score: float,
+        tags: tuple[str, ...],
+    ) -> Signal:
         spans = self._top_terms(utterance.text, self.model.heads.index(category.value))
-        evidence = self.evidence(
-            rule=rule, score=round(float(score), 3), utterance=utterance, spans=spans, tags=("model",)
-        )
+        evidence = self.evidence(rule=rule, score=round(float(score), 3), utterance=utterance, spans=spans, tags=tags)
         evidence = evidence.model_copy(update={"version": f"{self.version}+{self.model_version}"})
         return self.signal(
             category=category, severity=severity, subject=_subject(category, utterance.text), evidence=evidence

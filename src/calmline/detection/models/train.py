@@ -31,6 +31,7 @@ TRAINING_SETS: dict[str, tuple[str, float]] = {
 }
 CORPUS_WEIGHT = 3.0
 CRITICAL_RECALL = 0.95  # domain brief 0.1: tune S4 for recall; a human confirms before anything happens
+CONFIDENT_PRECISION = 0.75  # above this the critical head may declare S4 without corroboration
 HEADS: tuple[str, ...] = (*(c.value for c in Category), "critical")
 Progress = Callable[[str, int, int], None]
 
@@ -88,6 +89,15 @@ def _recall_threshold(y: np.ndarray, p: np.ndarray, *, target: float) -> float:
     return round(float(positives[index]) - 0.005, 3)
 
 
+def _precision_threshold(y: np.ndarray, p: np.ndarray, *, target: float) -> float:
+    """The lowest threshold whose precision reaches ``target`` (when the model may act alone)."""
+    for t in np.arange(0.05, 0.995, 0.005):
+        predicted = p >= t
+        if predicted.sum() >= 5 and float((predicted & (y == 1)).sum()) / float(predicted.sum()) >= target:
+            return round(float(t), 3)
+    return 0.99
+
+
 def _threshold(y: np.ndarray, p: np.ndarray, *, beta: float) -> float:
     best, best_t = -1.0, 0.5
     for t in np.arange(0.05, 0.96, 0.01):
@@ -143,6 +153,8 @@ def train(config: TrainConfig, *, progress: Progress) -> HeadSet:
             if head == "critical"
             else _threshold(y_val, prob, beta=1.0)
         )
+        if head == "critical":
+            thresholds["critical_confident"] = _precision_threshold(y_val, prob, target=CONFIDENT_PRECISION)
         p, r, f, _ = precision_recall_fscore_support(y_val, prob >= thresholds[head], average="binary", zero_division=0)
         metrics[head] = {
             "precision": round(float(p), 3),
@@ -203,6 +215,7 @@ def _meta(
 def write_model_card(directory: Path, heads: HeadSet) -> None:
     """MODEL_CARD.md beside the weights: data, licences, seed, metrics, limits."""
     meta = heads.meta
+    extra = {k: v for k, v in heads.thresholds.items() if k not in meta["validation"]}
     rows = "\n".join(
         f"| {head} | {heads.thresholds[head]:.2f} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f}"
         f" | {m['pr_auc']:.3f} | {m['positives']} |"
@@ -239,14 +252,19 @@ took {meta["train_seconds"]} s on the 2-core reference machine.
 ## Validation (held-back {meta["validation_share"]:.0%} of the training mixture; thresholds chosen there)
 Each category head's threshold maximises F1 there; the `critical` head's threshold is the
 highest that keeps {CRITICAL_RECALL:.0%} recall of S4 statements there (recall first, domain
-brief 0.1). When it fires, it lifts its likeliest safety category (self_harm, threat,
-medical_emergency) to S4 if that category's own head at least half agrees. Rules outrank the
-model's default severities; a cue the rules set aside (negation, idiom, guard) silences a
-model-only signal in that category.
+brief 0.1); `critical_confident` is the lowest threshold with {CONFIDENT_PRECISION:.0%} precision there.
+Above `critical_confident` the model lifts its likeliest safety category (self_harm, threat,
+medical_emergency) to S4 on its own, if that category's head at least half agrees. Between the
+two thresholds it lifts only with corroboration: a rule signal of the same category in the
+utterance, or earlier risk cues in the conversation (context rule). Rules outrank the model's
+default severities; a cue the rules set aside (negation, idiom, guard) silences a model-only
+signal in that category.
 
 | head | threshold | precision | recall | F1 | PR-AUC | positives |
 |---|---|---|---|---|---|---|
 {rows}
+
+Further thresholds: {", ".join(f"`{k}` = {v}" for k, v in extra.items()) or "none"}.
 
 Test-set results against public data and peers are in `BENCHMARKS.md`.
 
