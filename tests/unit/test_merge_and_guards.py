@@ -20,8 +20,7 @@ def _severity(analyzer: Analyzer, text: str, category: Category) -> Severity | N
     return max(found) if found else None
 
 
-# fmt: off
-@pytest.mark.parametrize(("text", "category", "expected"), [
+GUARD_CASES = [
     # a real emergency mentioned next to a dog or CPR is still an emergency
     ("My dad's just collapsed while walking the dog, he's not answering me", Category.MEDICAL_EMERGENCY, Severity.S4),
     ("My friend's collapsed and she's not breathing, someone's doing CPR", Category.MEDICAL_EMERGENCY, Severity.S4),
@@ -32,8 +31,10 @@ def _severity(analyzer: Analyzer, text: str, category: Category) -> Severity | N
     ("The app keeps choking on my photos when I upload them", Category.MEDICAL_EMERGENCY, None),
     # an ordinary farewell to a company is not a goodbye
     ("This is my last call to you lot, I'm switching provider tomorrow", Category.SELF_HARM, None),
-])
-# fmt: on
+]
+
+
+@pytest.mark.parametrize(("text", "category", "expected"), GUARD_CASES)
 def test_when_a_sentence_guard_applies_then_only_real_emergencies_remain(
     analyzer: Analyzer, text: str, category: Category, expected: Severity | None
 ) -> None:

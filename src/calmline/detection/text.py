@@ -140,8 +140,8 @@ class LanguageGuesser:
         if len(words) < 3 or sum(map(str.isalpha, text[:2000])) < 12:
             return "en" if any(w.lower() in _ENGLISH_HINTS for w in words) else "und"
         hints = sum(1 for w in words[:200] if w.lower() in _ENGLISH_HINTS)
-        if hints / min(len(words), 200) >= 0.15:
-            return "en"
+        if hints >= 3 or hints / min(len(words), 200) >= 0.15:
+            return "en"  # English function words: no need for the (slower) identifier
         return self._classify(text[:2000])
 
     def _classify(self, text: str) -> str:

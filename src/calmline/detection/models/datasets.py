@@ -67,22 +67,31 @@ def goemotions(root: Path, split: str) -> list[Example]:
     return out
 
 
-def _seeded_split(items: list[Example], split: str, *, test_share: float = 0.2) -> list[Example]:
-    order = list(range(len(items)))
-    random.Random(SPLIT_SEED).shuffle(order)
-    cut = int(len(order) * test_share)
-    chosen = order[:cut] if split == "test" else order[cut:]
+def _seeded_split(items: list[Example], split: str, *, strata: list[str], test_share: float = 0.2) -> list[Example]:
+    """A seeded split, stratified: each stratum keeps its share in train and test."""
+    by_stratum: dict[str, list[int]] = {}
+    for index, stratum in enumerate(strata):
+        by_stratum.setdefault(stratum, []).append(index)
+    chosen: list[int] = []
+    rng = random.Random(SPLIT_SEED)
+    for stratum in sorted(by_stratum):
+        order = by_stratum[stratum]
+        rng.shuffle(order)
+        cut = int(len(order) * test_share)
+        chosen += order[:cut] if split == "test" else order[cut:]
     return [items[i] for i in sorted(chosen)]
 
 
 def davidson(root: Path, split: str) -> list[Example]:
-    """Davidson et al.: hate speech or offensive language -> abusive language (seeded 80/20 split)."""
-    items = []
+    """Davidson et al.: hate speech or offensive language -> abusive language (seeded 80/20 split,
+    stratified on the three classes as its DATA.md recommends)."""
+    items, classes = [], []
     with (root / "davidson-hate-offensive" / "labeled_data.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             cats = frozenset({Category.ABUSE}) if row["class"] in ("0", "1") else frozenset()
             items.append(Example(text=row["tweet"], categories=cats, source="davidson"))
-    return _seeded_split(items, split)
+            classes.append(row["class"])
+    return _seeded_split(items, split, strata=classes)
 
 
 def banking77(root: Path, split: str) -> list[Example]:
@@ -109,17 +118,22 @@ def ethos(root: Path, split: str) -> list[Example]:
     violent: dict[str, float] = {}
     with (root / "ethos" / "Ethos_Dataset_Multi_Label.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle, delimiter=";"):
-            violent[row["comment"]] = float(row["violence"])
+            violent[_squash(row["comment"])] = float(row["violence"])
     out = []
     with (root / "ethos" / "Ethos_Dataset_Binary.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle, delimiter=";"):
             cats = set()
             if float(row["isHate"]) >= 0.5:
                 cats.add(Category.ABUSE)
-            if violent.get(row["comment"], 0.0) >= 0.5:
+            if violent.get(_squash(row["comment"]), 0.0) >= 0.5:
                 cats.add(Category.THREAT)
             out.append(Example(text=row["comment"], categories=frozenset(cats), source="ethos"))
     return out
+
+
+def _squash(text: str) -> str:
+    """The two ETHOS files differ in spacing (non-breaking, trailing) for a few comments."""
+    return " ".join(text.split())
 
 
 def dair_emotion(root: Path, split: str) -> list[Example]:

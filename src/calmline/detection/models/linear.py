@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,19 @@ class HeadSet:
     meta: dict[str, Any]
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        """Write to a sibling folder, then swap it in: a reader never sees a half-written model."""
+        staging = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        self._write(staging)
+        previous = directory.with_name(directory.name + ".old")
+        shutil.rmtree(previous, ignore_errors=True)
+        if directory.exists():
+            directory.rename(previous)
+        staging.rename(directory)
+        shutil.rmtree(previous, ignore_errors=True)
+
+    def _write(self, directory: Path) -> None:
         np.savez_compressed(
             directory / "weights.npz",
             idf=self.idf.astype(np.float32),
@@ -271,16 +284,19 @@ class LinearHeadsDetector(Detector):
         """Spans of the word n-grams that pushed this head up the most (the model's 'why'), strongest first."""
         tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(text[:5000])]
         width = 2**self.model.spec.word_bits
-        scored: dict[tuple[int, int], float] = {}
+        spans: list[tuple[int, int]] = []
+        indices: list[int] = []
         for n in range(self.model.spec.word_ngrams[0], self.model.spec.word_ngrams[1] + 1):
             for i in range(len(tokens) - n + 1):
                 gram = " ".join(t[2] for t in tokens[i : i + n])
-                index = abs(murmurhash3_32(gram, seed=0)) % width  # HashingVectorizer's own indexing
-                weight = float(self.model.coef[index, head] * self.model.idf[index])
-                if weight > 0:
-                    scored[(tokens[i][0], tokens[i + n - 1][1])] = weight
-        best = sorted(scored.items(), key=lambda kv: kv[1], reverse=True)[: self.params.max_evidence_terms]
-        return tuple(span for span, _ in best)  # strongest first
+                indices.append(abs(murmurhash3_32(gram, seed=0)) % width)  # HashingVectorizer's own indexing
+                spans.append((tokens[i][0], tokens[i + n - 1][1]))
+        if not indices:
+            return ()
+        where = np.asarray(indices)
+        weights = self.model.coef[where, head] * self.model.idf[where]
+        order = np.argsort(-weights, kind="stable")[: self.params.max_evidence_terms]
+        return tuple(spans[i] for i in order if weights[i] > 0)  # strongest first
 
 
 def _subject(category: Category, text: str) -> Subject:
