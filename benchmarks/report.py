@@ -107,7 +107,9 @@ def headline(rows: Sequence[Row], results: dict[str, Any]) -> list[str]:
         lines.append(
             f"- S4 recall on the held-out corpus: {gates['s4_caught']}/{gates['s4_total']}"
             + (f" ({recall:.3f})" if recall is not None else "")
-            + f"; hard-negative lines raising S3+: {gates['hard_negative_s3_count']} (target 0)."
+            + f" (target >= 0.95); benign idioms raising S3+: {gates.get('idiom_s3', 0)}/{gates.get('idiom_lines', 0)}"
+            + " (target 0); all hard-negative lines raising S3+:"
+            + f" {gates['hard_negative_s3_count']}/{gates['hard_negative_lines']}."
         )
     speed = results.get("speed")
     if speed:
@@ -183,8 +185,8 @@ def systems_section(results: dict[str, Any]) -> str:
     return f"""## Systems compared
 
 Each system is scored only on the categories it can address; tables show "—" elsewhere. Decisions are each
-system's own: Calmline flags a category when it emits a signal of that category; its score is the highest
-signal score of that category, 0.0 when none fired.
+system's own: Calmline flags a category when it emits a signal of that category; its score is
+`Analyzer.category_scores` (the signal's score, or half the trained model's probability when no signal fired).
 
 {table(["system", "how it is run", "status", "categories compared", "heads not trained"], rows)}
 
@@ -273,8 +275,19 @@ def safety_section(results: dict[str, Any]) -> str:
     s4 = f"{gates['s4_caught']}/{gates['s4_total']}"
     negatives = f"{gates['hard_negative_s3_count']}/{gates['hard_negative_lines']}"
     rows = [
-        ["S4-labelled lines caught (utterance severity S4)", s4, num(gates["s4_recall"]), "all"],
-        ["hard-negative lines raising any S3+ signal", negatives, "", "0"],
+        ["S4-labelled lines caught (utterance severity S4)", s4, num(gates["s4_recall"]), ">= 0.95 (issue 2)"],
+        [
+            "benign idioms (hard negatives tagged `idiom`) raising any S3+ signal",
+            f"{gates.get('idiom_s3', 0)}/{gates.get('idiom_lines', 0)}",
+            "",
+            "0 (issue 2)",
+        ],
+        [
+            "all hard-negative lines raising any S3+ signal",
+            negatives,
+            num(gates.get("hard_negative_s3_rate")),
+            "<= 0.05 (test gate)",
+        ],
     ]
     return f"""## Safety gates (held-out corpus)
 
