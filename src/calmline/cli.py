@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from calmline.domain.errors import CalmlineError
+
+if TYPE_CHECKING:  # the analyzer loads models: imported only when a command needs it
+    from calmline.detection.analyzer import Analyzer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Calmline: conversation risk engine.")
 err = Console(stderr=True)
@@ -18,7 +21,7 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Configuration 
 BATCH = 512
 
 
-def _analyzer(config: Path | None) -> Any:
+def _analyzer(config: Path | None) -> Analyzer:
     from calmline.detection.analyzer import Analyzer
 
     try:

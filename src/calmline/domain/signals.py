@@ -80,12 +80,3 @@ class Signal(StrictModel):
     score: float = Field(ge=0.0, le=1.0)
     subject: Subject
     evidence: Evidence
-
-
-class Utterance(StrictModel):
-    """One turn of a conversation as the detectors see it."""
-
-    text: str
-    speaker: Speaker = "customer"
-    id: str | None = None
-    index: int = 0
