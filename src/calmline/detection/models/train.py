@@ -44,6 +44,7 @@ class TrainConfig:
     seed: int = 13
     validation_share: float = 0.15
     c: float = 4.0
+    public_limit: int | None = None  # a seeded sample of each public set (quick runs and tests)
 
 
 def _labels(examples: Sequence[Example]) -> np.ndarray:
@@ -62,6 +63,8 @@ def gather(config: TrainConfig) -> tuple[list[Example], np.ndarray]:
     weights: list[float] = []
     for name, (split, weight) in TRAINING_SETS.items():
         loaded = datasets.load(name, config.data_dir, split, for_training=True)
+        if config.public_limit is not None and len(loaded) > config.public_limit:
+            loaded = random.Random(config.seed).sample(loaded, config.public_limit)
         examples += loaded
         weights += [weight] * len(loaded)
     own = datasets.corpus(config.corpus_dir, "train")
