@@ -14,9 +14,10 @@ from calmline.domain.errors import CalmlineError
 
 if TYPE_CHECKING:  # the analyzer loads models: imported only when a command needs it
     from calmline.detection.analyzer import Analyzer
+    from calmline.playbooks.schema import Playbook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Calmline: conversation risk engine.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # error lines stay whole: paths get copied
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Configuration directory (default: bundled).")]
 BATCH = 512
 
@@ -126,6 +127,56 @@ def train(
 
         heads = fit(cfg, progress=report)
     err.print(f"[green]saved[/green] {target} ({', '.join(f'{h}>={t}' for h, t in heads.thresholds.items())})")
+
+
+playbooks_app = typer.Typer(no_args_is_help=True, help="Scenario playbooks: list, show, validate.")
+app.add_typer(playbooks_app, name="playbooks")
+OverridesOpt = Annotated[
+    Path | None, typer.Option("--overrides", help="An organisation's playbook overrides (same id, higher version).")
+]
+
+
+def _catalog(directory: Path | None, overrides: Path | None) -> dict[str, Playbook]:
+    from calmline.detection.analyzer import default_config_dir
+    from calmline.playbooks.catalog import load_catalog
+
+    try:
+        return load_catalog(directory or default_config_dir() / "playbooks", overrides=overrides)
+    except CalmlineError as exc:
+        err.print(f"[red]playbook error[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@playbooks_app.command("list")
+def playbooks_list(overrides: OverridesOpt = None) -> None:
+    """List the playbooks in force."""
+    from calmline.render import playbook_table
+
+    Console().print(playbook_table(_catalog(None, overrides)))
+
+
+@playbooks_app.command("show")
+def playbooks_show(
+    playbook_id: Annotated[str, typer.Argument(help="e.g. suicide-risk")], overrides: OverridesOpt = None
+) -> None:
+    """Show one playbook: goal, steps and what to say, what to avoid, checklist, fields."""
+    from calmline.render import print_playbook
+
+    catalog = _catalog(None, overrides)
+    if playbook_id not in catalog:
+        err.print(f"[red]no playbook {playbook_id!r}[/red]; known: {', '.join(catalog)}")
+        raise typer.Exit(2)
+    print_playbook(catalog[playbook_id], Console())
+
+
+@playbooks_app.command("validate")
+def playbooks_validate(
+    directory: Annotated[Path | None, typer.Argument(help="Folder of playbook YAML (default: bundled).")] = None,
+    overrides: OverridesOpt = None,
+) -> None:
+    """Validate a folder of playbooks (schema, unique ids, links, required scenarios); exit 2 on error."""
+    catalog = _catalog(directory, overrides)
+    Console().print(f"[green]{len(catalog)} playbooks OK[/green]: {', '.join(catalog)}")
 
 
 @app.command("validate-config")

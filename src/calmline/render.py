@@ -9,6 +9,7 @@ from rich.text import Text
 
 from calmline.detection.analyzer import ConversationAnalysis, TurnAnalysis
 from calmline.domain.severity import SEVERITY_NAMES, Severity
+from calmline.playbooks.schema import Playbook
 
 SEVERITY_STYLE: dict[Severity, str] = {
     Severity.S0: "dim",
@@ -69,3 +70,45 @@ def print_timeline(result: ConversationAnalysis, console: Console) -> None:
         f"  ·  abusive turns: {result.abusive_turns}",
     )
     console.print(Panel(table, title=header, title_align="left"))
+
+
+def playbook_table(playbooks: dict[str, Playbook]) -> Table:
+    """One row per playbook: id, version, what triggers it, life-safety."""
+    table = Table(title="Playbooks", title_justify="left")
+    for column in ("id", "version", "title", "trigger", "life-safety", "steps"):
+        table.add_column(column)
+    for playbook in playbooks.values():
+        trigger = f"{', '.join(c.value for c in playbook.trigger.categories)} >= S{playbook.trigger.min_severity}"
+        table.add_row(
+            playbook.id,
+            str(playbook.version),
+            playbook.title,
+            trigger,
+            "yes" if playbook.life_safety else "",
+            str(len(playbook.steps)),
+        )
+    return table
+
+
+def print_playbook(playbook: Playbook, console: Console) -> None:
+    """A playbook card: goal, steps with what to say, what to avoid, checklist and fields."""
+    body = Text()
+    body.append(f"{playbook.goal}\n\n", style="italic")
+    for number, step in enumerate(playbook.steps, start=1):
+        branch = f" [{step.branch}]" if step.branch else ""
+        body.append(f"{number}. {step.title}{branch}\n", style="bold")
+        body.append(f"   {step.do}\n")
+        for line in step.say:
+            body.append(f"   say: {line}\n", style="green")
+    body.append("\nAvoid\n", style="bold red")
+    for item in playbook.avoid:
+        body.append(f"  - {item}\n")
+    if playbook.checklist:
+        body.append("\nChecklist\n", style="bold")
+        for check in playbook.checklist:
+            body.append(f"  [ ] {check.text}{'' if check.required else ' (optional)'}\n")
+    if playbook.capture:
+        body.append("\nCapture\n", style="bold")
+        body.append("  " + "; ".join(field.label for field in playbook.capture) + "\n")
+    title = f"{playbook.title} ({playbook.id} v{playbook.version}{', life-safety' if playbook.life_safety else ''})"
+    console.print(Panel(body, title=title, title_align="left"))

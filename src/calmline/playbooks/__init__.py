@@ -1,0 +1,1 @@
+"""Playbooks: trauma-informed guidance per scenario, as validated data."""
