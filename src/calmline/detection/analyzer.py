@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from calmline.detection.context import ConversationTracker, Trajectory
 from calmline.detection.models.linear import LinearHeadsDetector
 from calmline.detection.pipeline import Pipeline, UtteranceResult
+from calmline.detection.techniques import CodedTechnique, TechniqueCoder
 from calmline.domain.severity import Severity
 from calmline.domain.signals import Category, Signal, Speaker
 
@@ -60,6 +61,9 @@ class TurnAnalysis(_Out):
     degraded: bool = False
     trajectory: Trajectory
     abusive_turns: int
+    techniques: list[str] = Field(default_factory=list)  # agent turns: positive codes (domain brief 3.1)
+    pitfalls: list[str] = Field(default_factory=list)  # agent turns: pitfall codes (domain brief 3.2)
+    coding: list[CodedTechnique] = Field(default_factory=list)  # each code with the words that earned it
 
 
 class ConversationAnalysis(_Out):
@@ -98,7 +102,13 @@ class Conversation:
 
     def _record(self, *, speaker: Speaker, text: str, ts: str | float | None, result: UtteranceResult) -> TurnAnalysis:
         ctx = self.tracker.observe(speaker=speaker, result=result)
+        coding: list[CodedTechnique] = []
+        if speaker == "agent" and self.analyzer.coder is not None:
+            coding = self.analyzer.coder.code(text, crisis=ctx.contact_severity >= Severity.S3)
         turn = TurnAnalysis(
+            techniques=[c.code for c in coding if c.kind == "positive"],
+            pitfalls=[c.code for c in coding if c.kind == "pitfall"],
+            coding=coding,
             index=ctx.index,
             speaker=speaker,
             text=text,
@@ -130,12 +140,17 @@ class Conversation:
 class Analyzer:
     """Loads the configured pipeline once; analyses utterances and conversations."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, *, coder: TechniqueCoder | None = None) -> None:
         self.pipeline = pipeline
+        self.coder = coder
 
     @classmethod
     def load(cls, config_dir: Path | None = None) -> Analyzer:
-        return cls(Pipeline.from_config_dir(config_dir or default_config_dir()))
+        """The detection pipeline and the agent-technique coder from one configuration folder."""
+        directory = config_dir or default_config_dir()
+        techniques = directory / "techniques.yaml"
+        coder = TechniqueCoder(techniques) if techniques.exists() else None
+        return cls(Pipeline.from_config_dir(directory), coder=coder)
 
     def utterance(self, text: str, *, speaker: Speaker = "customer", id: str | None = None) -> UtteranceAnalysis:
         return self.utterances([text], speaker=speaker, ids=[id])[0]
