@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,18 +58,24 @@ def analyze(
 ) -> None:
     """Analyse a whole conversation with context: ratchet, accumulated cues, anger trajectory."""
     from calmline.cli_io import load_conversation
-    from calmline.render import print_timeline
+    from calmline.render import print_playbook_states, print_timeline
 
     try:
         conversation = load_conversation(file)
     except CalmlineError as exc:
         err.print(f"[red]cannot read {file}[/red]: {exc}")
         raise typer.Exit(2) from exc
+    from calmline.playbooks.runner import run_playbooks
+
     result = _analyzer(config).analyse_conversation(conversation)
+    states = run_playbooks(_catalog(config / "playbooks" if config else None, None), result.turns)
     if as_json:
-        sys.stdout.write(result.model_dump_json() + "\n")
+        payload = result.model_dump(mode="json")
+        payload["playbooks"] = [state.model_dump(mode="json") for state in states]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
         print_timeline(result, Console())
+        print_playbook_states(states, Console())
 
 
 @app.command()

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from calmline.detection.analyzer import ConversationAnalysis, TurnAnalysis
 from calmline.domain.severity import SEVERITY_NAMES, Severity
+from calmline.playbooks.runner import PlaybookState
 from calmline.playbooks.schema import Playbook
 
 SEVERITY_STYLE: dict[Severity, str] = {
@@ -112,3 +113,25 @@ def print_playbook(playbook: Playbook, console: Console) -> None:
         body.append("  " + "; ".join(field.label for field in playbook.capture) + "\n")
     title = f"{playbook.title} ({playbook.id} v{playbook.version}{', life-safety' if playbook.life_safety else ''})"
     console.print(Panel(body, title=title, title_align="left"))
+
+
+def print_playbook_states(states: list[PlaybookState], console: Console) -> None:
+    """The playbook cards at the end of the conversation: next step, checklist, warnings."""
+    for state in states:
+        body = Text()
+        if state.current_step:
+            body.append(f"next: {state.current_step}\n", style="bold")
+            for line in state.next_say[:2]:
+                body.append(f"  say: {line}\n", style="green")
+        else:
+            body.append("all steps with a check are done\n", style="green")
+        for item, ticked in state.checklist.items():
+            body.append(f"  [{'x' if ticked else ' '}] {item}\n")
+        for warning in state.warnings:
+            body.append(
+                f"  ! turn {warning.turn}: {warning.code} (the playbook says to avoid this)\n", style="bold red"
+            )
+        style = "red" if state.life_safety else "cyan"
+        console.print(
+            Panel(body, title=f"{state.title} (from turn {state.activated_at})", border_style=style, title_align="left")
+        )

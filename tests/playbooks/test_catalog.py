@@ -25,6 +25,7 @@ LIFE_SAFETY = {"suicide-risk", "threat", "medical-emergency"}
 def folder(tmp_path: Path) -> Path:
     target = tmp_path / "playbooks"
     shutil.copytree(PLAYBOOKS, target)
+    shutil.copy(CONFIG / "techniques.yaml", tmp_path / "techniques.yaml")
     return target
 
 
@@ -79,6 +80,12 @@ def test_when_a_playbook_file_is_broken_then_loading_fails_naming_the_file_and_p
         load_catalog(folder)
     assert file in str(error.value), name
     assert needle in str(error.value), name
+
+
+def test_when_a_playbook_names_an_unknown_technique_code_then_loading_fails(folder: Path) -> None:
+    _edit(folder / "suicide-risk.yaml", {"avoid_codes": ["SECR", "SECRET"]})
+    with pytest.raises(ConfigError, match=r"suicide-risk\.yaml: unknown technique code\(s\) SECRET"):
+        load_catalog(folder)  # checked against techniques.yaml beside the folder
 
 
 def test_when_two_files_share_an_id_then_loading_fails(folder: Path) -> None:

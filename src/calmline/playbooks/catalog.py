@@ -23,6 +23,15 @@ class Loaded:
     path: Path
 
 
+def known_codes(path: Path) -> set[str] | None:
+    """The technique codes defined in a techniques file, or None when there is none to check against."""
+    if not path.exists():
+        return None
+    from calmline.detection.techniques import TechniqueCoder
+
+    return {compiled.code for compiled in TechniqueCoder(path).codes}
+
+
 def load_file(path: Path) -> Playbook:
     """One playbook file, validated; errors name the file and the field."""
     try:
@@ -61,8 +70,10 @@ def merge_overrides(base: dict[str, Loaded], overrides: dict[str, Loaded]) -> di
     return merged
 
 
-def cross_check(playbooks: dict[str, Loaded], *, required: Iterable[str] = STABLE_IDS) -> None:
-    """Every link resolves and every stable playbook is present."""
+def cross_check(
+    playbooks: dict[str, Loaded], *, required: Iterable[str] = STABLE_IDS, codes: set[str] | None = None
+) -> None:
+    """Every link resolves, every stable playbook is present, every technique code is known."""
     missing = [pid for pid in required if pid not in playbooks]
     if missing:
         raise ConfigError(f"missing playbook(s): {', '.join(missing)}")
@@ -70,12 +81,31 @@ def cross_check(playbooks: dict[str, Loaded], *, required: Iterable[str] = STABL
         for link in loaded.playbook.links:
             if link.playbook not in playbooks:
                 raise ConfigError(f"{loaded.path}: links to unknown playbook {link.playbook!r}")
+        if codes is not None:
+            unknown = sorted(_codes_used(loaded.playbook) - codes)
+            if unknown:
+                raise ConfigError(f"{loaded.path}: unknown technique code(s) {', '.join(unknown)}")
 
 
-def load_catalog(directory: Path, *, overrides: Path | None = None) -> dict[str, Playbook]:
-    """The shipped playbooks, with an organisation's overrides applied, cross-checked."""
+def _codes_used(playbook: Playbook) -> set[str]:
+    used = set(playbook.avoid_codes)
+    used.update(code for step in playbook.steps for code in step.done_when)
+    used.update(code for item in playbook.checklist for code in item.ticked_by)
+    return used
+
+
+def load_catalog(
+    directory: Path, *, overrides: Path | None = None, codes: set[str] | None = None
+) -> dict[str, Playbook]:
+    """The shipped playbooks, with an organisation's overrides applied, cross-checked.
+
+    ``codes`` are the known agent-technique codes (``config/techniques.yaml``); by default they are
+    read from ``techniques.yaml`` beside the playbook folder when it exists.
+    """
     loaded = load_dir(directory)
     if overrides is not None and overrides.exists():
         loaded = merge_overrides(loaded, load_dir(overrides))
-    cross_check(loaded)
+    if codes is None:
+        codes = known_codes(directory.parent / "techniques.yaml")
+    cross_check(loaded, codes=codes)
     return {pid: item.playbook for pid, item in sorted(loaded.items())}

@@ -38,6 +38,7 @@ class Step(StrictModel):
     say: tuple[str, ...] = Field(min_length=2)
     branch: str | None = None  # e.g. "A1 imminent"; steps without a branch apply in all cases
     min_severity: int = Field(default=1, ge=1, le=4)
+    done_when: tuple[str, ...] = ()  # agent-technique codes that show the step was done
 
 
 class ChecklistItem(StrictModel):
@@ -90,6 +91,7 @@ class Playbook(StrictModel):
     goal: str = Field(min_length=10)
     steps: tuple[Step, ...] = Field(min_length=1)
     avoid: tuple[str, ...] = Field(min_length=1)
+    avoid_codes: tuple[str, ...] = ()  # pitfall codes that break the avoid list: the runner warns
     checklist: tuple[ChecklistItem, ...] = ()
     capture: tuple[CaptureField, ...] = ()
     links: tuple[Link, ...] = ()
