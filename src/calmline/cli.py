@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.panel import Panel
 
 from calmline.domain.errors import CalmlineError
 
@@ -54,9 +55,12 @@ def _stdin_lines() -> Iterator[bytes]:
 def analyze(
     file: Annotated[Path, typer.Argument(exists=False, help='Conversation JSON: {"id", "turns": [...]}')],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a timeline.")] = False,
+    account_address: Annotated[
+        str | None, typer.Option("--account-address", help="Resolves 'at home' in the emergency form.")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Analyse a whole conversation with context: ratchet, accumulated cues, anger trajectory."""
+    """Analyse a conversation: risk with context, playbooks, emergency facts and the hand-off packet."""
     from calmline.cli_io import load_conversation
     from calmline.render import print_playbook_states, print_timeline
 
@@ -65,17 +69,25 @@ def analyze(
     except CalmlineError as exc:
         err.print(f"[red]cannot read {file}[/red]: {exc}")
         raise typer.Exit(2) from exc
+    from calmline.playbooks.handoff import emergency_state, handoff_packet
     from calmline.playbooks.runner import run_playbooks
 
     result = _analyzer(config).analyse_conversation(conversation)
     states = run_playbooks(_catalog(config / "playbooks" if config else None, None), result.turns)
+    emergency = emergency_state(result, account_address=account_address)
+    packet = handoff_packet(result, states, emergency)
     if as_json:
         payload = result.model_dump(mode="json")
         payload["playbooks"] = [state.model_dump(mode="json") for state in states]
+        payload["emergency"] = emergency.model_dump(mode="json")
+        payload["handoff"] = packet.model_dump(mode="json")
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
-        print_timeline(result, Console())
-        print_playbook_states(states, Console())
+        console = Console()
+        print_timeline(result, console)
+        print_playbook_states(states, console)
+        if emergency.active or packet.facts:
+            console.print(Panel(packet.text, title="Hand-off packet", title_align="left", border_style="magenta"))
 
 
 @app.command()
