@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ settings.register_profile(
     max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
+    # CI replays the same examples every run (a red build is reproducible); locally each run explores afresh.
+    derandomize=bool(os.environ.get("CI")),
 )
 settings.load_profile("calmline")
 

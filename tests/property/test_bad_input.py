@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 import time
 from typing import Any
 
@@ -50,11 +51,11 @@ def _as_json(result: Any) -> Any:
 
 
 def _check_spans(text: str, payload: dict[str, Any]) -> None:
-    normalised = clean(text)
+    said = re.sub("[\ud800-\udfff]", "\ufffd", text)  # the customer's own words; only broken surrogates differ
     for signal in payload["signals"]:
         for span in signal["evidence"]["spans"]:
             assert 0 <= span["start"] <= span["end"] <= len(text)
-            assert span["text"] == normalised[span["start"] : span["end"]]
+            assert span["text"] == said[span["start"] : span["end"]]
 
 
 @given(text=any_text)
