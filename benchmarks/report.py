@@ -302,6 +302,44 @@ Hard-negative files: {files}.
 """
 
 
+def extraction_section(results: dict[str, Any]) -> str:
+    data = results.get("extraction")
+    if not data:
+        return "## Emergency fact extraction\n\nNot measured: `corpus/extraction/emergency.jsonl` is missing.\n"
+    rows = [
+        [
+            f["field"],
+            str(f["labelled"]),
+            str(f["predicted"]),
+            num(f["recall_exact"]),
+            num(f["precision_exact"]),
+            num(f["recall_overlap"]),
+            num(f["precision_overlap"]),
+            f">= {f['target_recall']}" if f["target_recall"] else "",
+        ]
+        for f in data["fields"]
+    ]
+    headers = [
+        "field",
+        "labelled",
+        "predicted",
+        "recall (exact)",
+        "precision (exact)",
+        "recall (overlap)",
+        "precision (overlap)",
+        "target recall",
+    ]
+    return f"""## Emergency fact extraction
+
+{data["utterances"]} emergency utterances written for this project (`corpus/extraction/emergency.jsonl`: suicide,
+overdose, medical, threat, bomb and domestic-violence calls; UK, US, Irish, Australian and Canadian formats). A
+prediction matches exactly (same words, ignoring case and edge punctuation) or by overlap (one contains the other);
+`alone` is compared as a boolean. Bomb fields are extracted only when Calmline reads a bomb threat, as live.
+
+{table(headers, rows)}
+"""
+
+
 def speed_section(results: dict[str, Any]) -> str:
     speed = results.get("speed")
     if not speed:
@@ -381,6 +419,7 @@ def render(results: dict[str, Any], rows: Sequence[Row], systems: Sequence[str])
         summary,
         accuracy_section(rows, systems, results.get("unscored_rows") or []),
         safety_section(results),
+        extraction_section(results),
         speed_section(results),
         systems_section(results),
         datasets_section(results),
