@@ -16,6 +16,7 @@ from calmline.domain.errors import CalmlineError
 
 if TYPE_CHECKING:  # the analyzer loads models: imported only when a command needs it
     from calmline.detection.analyzer import Analyzer
+    from calmline.playbooks.abuse import Policy
     from calmline.playbooks.schema import Playbook
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Calmline: conversation risk engine.")
@@ -69,6 +70,7 @@ def analyze(
     except CalmlineError as exc:
         err.print(f"[red]cannot read {file}[/red]: {exc}")
         raise typer.Exit(2) from exc
+    from calmline.playbooks.abuse import abuse_protocol
     from calmline.playbooks.handoff import emergency_state, handoff_packet
     from calmline.playbooks.runner import run_playbooks
 
@@ -76,16 +78,20 @@ def analyze(
     states = run_playbooks(_catalog(config / "playbooks" if config else None, None), result.turns)
     emergency = emergency_state(result, account_address=account_address)
     packet = handoff_packet(result, states, emergency)
+    abuse = abuse_protocol(result, _policy(config).abuse)
     if as_json:
         payload = result.model_dump(mode="json")
         payload["playbooks"] = [state.model_dump(mode="json") for state in states]
         payload["emergency"] = emergency.model_dump(mode="json")
         payload["handoff"] = packet.model_dump(mode="json")
+        payload["abuse"] = abuse.model_dump(mode="json")
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
         console = Console()
         print_timeline(result, console)
         print_playbook_states(states, console)
+        if abuse.abusive_turns:
+            console.print(f"[bold]Abuse protocol[/bold]: {len(abuse.warnings)} warning(s); {abuse.reason}")
         if emergency.active or packet.facts:
             console.print(Panel(packet.text, title="Hand-off packet", title_align="left", border_style="magenta"))
 
@@ -163,6 +169,17 @@ def _catalog(directory: Path | None, overrides: Path | None) -> dict[str, Playbo
         return load_catalog(directory or default_config_dir() / "playbooks", overrides=overrides)
     except CalmlineError as exc:
         err.print(f"[red]playbook error[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _policy(config: Path | None) -> Policy:
+    from calmline.detection.analyzer import default_config_dir
+    from calmline.playbooks.abuse import load_policy
+
+    try:
+        return load_policy((config or default_config_dir()) / "policy.yaml")
+    except CalmlineError as exc:
+        err.print(f"[red]policy error[/red] {exc}")
         raise typer.Exit(2) from exc
 
 
