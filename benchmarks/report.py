@@ -340,6 +340,40 @@ prediction matches exactly (same words, ignoring case and edge punctuation) or b
 """
 
 
+def techniques_section(results: dict[str, Any]) -> str:
+    from benchmarks.techniques import PUBLISHED
+    from benchmarks.techniques import __doc__ as mapping
+
+    data = results.get("techniques")
+    if not data:
+        return "## Agent-technique coding\n\nNot measured: the counselling datasets were not found.\n"
+    rows = [
+        [
+            r["dataset"],
+            r["label"],
+            ", ".join(r["codes"]),
+            str(r["n"]),
+            str(r["positives"]),
+            num(r["precision"]),
+            num(r["recall"]),
+            num(r["f1"]),
+        ]
+        for r in data
+    ]
+    published = "\n".join(f"- {name}: {text}" for name, text in PUBLISHED.items())
+    notes = "\n".join(line for line in (mapping or "").splitlines()[2:] if line.strip())
+    return f"""## Agent-technique coding (issue 3; evaluation-only data)
+
+Calmline's rule coder (`config/techniques.yaml`) against public counselling annotations, as binary decisions.
+{notes}
+
+{table(["dataset", "public label", "our codes", "turns", "positives", "precision", "recall", "F1"], rows)}
+
+Published results (different tasks, quoted from each DATA.md):
+{published}
+"""
+
+
 def speed_section(results: dict[str, Any]) -> str:
     speed = results.get("speed")
     if not speed:
@@ -420,6 +454,7 @@ def render(results: dict[str, Any], rows: Sequence[Row], systems: Sequence[str])
         accuracy_section(rows, systems, results.get("unscored_rows") or []),
         safety_section(results),
         extraction_section(results),
+        techniques_section(results),
         speed_section(results),
         systems_section(results),
         datasets_section(results),

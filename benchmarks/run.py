@@ -22,7 +22,7 @@ import numpy as np
 import rich
 
 import calmline
-from benchmarks import charts, evalsets, extraction, report, speed
+from benchmarks import charts, evalsets, extraction, report, speed, techniques
 from benchmarks.evalsets import HELDOUT, REPO, EvalSet
 from benchmarks.gates import safety_gates
 from benchmarks.metrics import Metrics, Row, Scored, evaluate
@@ -317,6 +317,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     results["accuracy"] = [r.as_dict() for r in acc.rows]
     results["unscored_rows"] = acc.skipped
     results["safety"] = safety_gates(*acc.heldout).as_dict() if acc.heldout else None
+    if analyzer.coder is not None:
+        with stages.stage("agent-technique coding"):
+            results["techniques"] = techniques.evaluate(analyzer.coder, args.data)
     extraction_set = args.corpus / "extraction" / "emergency.jsonl"
     if extraction_set.exists():
         with stages.stage("emergency extraction"):
