@@ -41,8 +41,16 @@ class FieldScore:
         }
 
 
+_LEADING = ("on the ", "at the ", "in the ", "by the ", "near the ", "on ", "at ", "in ", "by ", "near ")
+
+
 def _norm(value: object) -> str:
-    return str(value).strip(" ,.;:!?").lower()
+    """Lower-case, edge punctuation and a leading preposition removed ('on the bridge' ~ 'the bridge')."""
+    text = str(value).strip(" ,.;:!?").lower()
+    for prefix in _LEADING:
+        if text.startswith(prefix):
+            return text[len(prefix) :] if not prefix.endswith("the ") else "the " + text[len(prefix) :]
+    return text
 
 
 def _matches(predicted: object, gold: object) -> tuple[bool, bool]:

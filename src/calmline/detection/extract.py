@@ -23,7 +23,8 @@ _NUMBER_WORDS = (
 )
 _STREET = (
     r"road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|crescent|court|ct|place|pl|terrace|gardens|grove|"
-    r"hill|park|row|square|sq|mews|walk|parade|boulevard|blvd|highway|hwy|view|rise|green"
+    r"hill|park|row|square|sq|mews|walk|parade|boulevard|blvd|highway|hwy|view|rise|green|bank|wynd|gate|end|"
+    r"vale|meadow|meadows|fold|croft|approach|circus|broadway|embankment|quay|yard|parkway|brae|estate"
 )
 _POSTCODE = r"(?:[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}\b|(?<![\d(+-])\d{5}(?:-\d{4})?\b(?!\s?[\d)-])|[acdefhknprtvwxy]\d{2}\s?[a-z0-9]{4}\b)"
 _CLOCK = (
@@ -31,8 +32,20 @@ _CLOCK = (
     r"|ten|eleven|twelve|half past \w+)(?: o'?clock)?"
 )
 _PLACE = (
-    r"bridge|station|platform|car park|carpark|park|river|beach|cliff|cliffs|roof|multi-storey|viaduct|motorway|"
-    r"tracks|railway|woods|lake|canal|pier|harbour|shopping centre|church|hospital|field|quay|marina|dam|reservoir"
+    r"bridge|footbridge|station|platform|car park|carpark|parking structure|multi[- ]?storey|park|river|beach|strand|"
+    r"cliff|cliffs|cliff edge|headland|roof|viaduct|motorway|tracks|railway|level crossing|woods|forest|lake|loch|"
+    r"canal|towpath|pier|sea wall|harbour|marina|dock|quay|dam|reservoir|weir|quarry|mill|shopping centre|church|"
+    r"hospital|field|campground|campsite|caravan|tent|skatepark|playground|school|mast|hill|summit|underpass|subway|"
+    r"tunnel|roundabout|lay-?by|bus shelter|bus stop|phone box|services|petrol station|garage forecourt|lorry park|"
+    r"motel|hotel|inn|lodge|pub|bar|club|toilets|stairwell|bathroom|en-?suite|garage|shed|loft|attic|cellar|"
+    r"basement|kitchen|bedroom|hallway|garden|living room|spare room"
+)
+_NUMBER_SPOKEN = (
+    r"(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)[\s-]?){1,4}"
+)
+_QUALIFIER = (
+    r"(?:\s+(?:at|on|in|by|near|off|of|behind|opposite|above|under|along from)\s+(?:the\s+)?(?:[a-z0-9'-]+\s?){1,4})?"
 )
 
 
@@ -62,7 +75,15 @@ def _p(field: str, pattern: str, confidence: float, *, group: int | str = 0, val
 PATTERNS: tuple[_Pattern, ...] = (
     _p("location", rf"(?:(?:flat|apartment|apt|unit|suite)\s*\w+,?\s*)?\b\d{{1,4}}[a-z]?,?\s+(?:[a-z']+\s+){{0,3}}(?:{_STREET})\b(?:,?\s*(?:flat|apartment|apt|unit)\s*\w+)?(?:,?\s*(?:[a-z]+,?\s+)?{_POSTCODE})?", 0.9),
     _p("location", rf"\b{_POSTCODE}", 0.85),
-    _p("location", rf"\b(?:on|at|in|by|near|under|behind|outside|top of)\s+(?:the\s+)?(?:[a-z']+\s+){{0,3}}(?:{_PLACE})\b", 0.7),
+    _p("location", rf"\b{_NUMBER_SPOKEN}\s+(?:[a-z']+\s+){{0,3}}(?:{_STREET})\b", 0.8),
+    _p("location", rf"\b[a-z']+ (?:cottage|house|farm|lodge|barn|villa|manor|hall|bungalow),?\s+(?:[a-z']+\s+){{0,3}}(?:{_STREET})\b(?:,\s*[a-z']+(?: [a-z']+){{0,2}})?", 0.85),
+    _p("location", rf"\b(?:room|cabin|unit|chalet|site|pitch|bay|plot)\s+(?:number\s+)?\d+[a-z]?\s+(?:at|in|of)\s+(?:the\s+)?(?:[a-z'-]+\s+){{0,4}}(?:motel|hotel|inn|motor inn|lodge|campground|campsite|park|car park|block|tower|house|court)\b{_QUALIFIER}", 0.85),
+    _p("location", r"\b(?:the\s+)?(?:[a-z'-]+\s+){0,4}(?:motel|hotel|inn|lodge)\b(?:\s+(?:on|off|in|at)\s+(?:the\s+)?(?:[a-z0-9'-]+\s?){1,3})?,?\s+(?:room|cabin|chalet)\s+(?:number\s+)?\d+\b", 0.85),
+    _p("location", r"\b(?:route|highway|interstate|the [ab])\s?\d{1,4}\b", 0.6),
+    _p("location", rf"\b(?:the\s+)?(?:(?!on\b|at\b|in\b|by\b|off\b)[a-z'-]+\s+){{1,3}}(?:on|off|in)\s+(?:[a-z'-]+\s+){{1,3}}(?:{_STREET})\b", 0.75),
+    _p("location", r"\b(?:flat|unit|apartment|suite)\s+\d+[a-z]?,\s+(?:[a-z0-9'-]+,?\s?){1,8}?(?:estate|block|house|tower|court|centre|park|walk|heights)\b", 0.85),
+    _p("location", rf"\b(?:on|at|in|by|near|under|behind|outside|inside|top of|upstairs in|downstairs in)\s+(?:the\s+)?(?:(?!on\b|at\b|in\b|by\b|myself\b)[a-z0-9'-]+\s+){{0,4}}?(?:{_PLACE})\b{_QUALIFIER}", 0.7),
+    _p("location", rf"\b(?:[a-z'-]+\s){{1,2}}(?:strand|beach|quarry|weir|pier|point|reservoir|woods|forest|bridge|viaduct|services)\b{_QUALIFIER}", 0.55),
     _p("location", r"\b(?:at home|at my (?:house|flat|place|mum'?s|dad'?s)|in my (?:flat|house|home|car|bedroom|bathroom|garage|kitchen))\b", 0.5),
     _p("callback_number", r"(?<![\d])(?:\+\d{1,3}[\s-]?)?(?:\(?\d{2,5}\)?[\s-]?)?\d{3,4}[\s-]?\d{3,4}(?![\d])", 0.85),
     _p("alone", r"\b(?:i'?m|i am) (?:all )?(?:on my own|alone|by myself)\b|\b(?:no ?one|nobody)(?:'s| is)? (?:here|with me|else here|home)\b|\bthere'?s no ?one (?:here|with me|else)\b", 0.85, value=True),
