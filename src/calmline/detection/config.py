@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from calmline.domain.errors import ConfigError
+from calmline.configfile import load_strict
 from calmline.domain.signals import Category
 
 
@@ -58,12 +57,4 @@ class PipelineConfig(_Strict):
 
 def load_pipeline_config(path: Path) -> PipelineConfig:
     """Parse and validate the detectors file; any problem names the file and the field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read YAML: {exc}") from exc
-    try:
-        return PipelineConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from exc
+    return load_strict(path, PipelineConfig)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
+from calmline.configfile import load_strict
 from calmline.detection.text import clean, lower_same_length
 from calmline.domain.errors import ConfigError
 from calmline.domain.signals import Span, StrictModel
@@ -54,13 +54,7 @@ class TechniqueCoder:
     """Codes agent turns; compile once, call per turn."""
 
     def __init__(self, path: Path) -> None:
-        try:
-            data = TechniqueFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{path}: cannot read YAML: {exc}") from exc
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise ConfigError(f"{path}: {problems}") from exc
+        data = load_strict(path, TechniqueFile)
         self.codes: list[_Compiled] = []
         for code, spec in data.codes.items():
             if not re.match(CODE, code):

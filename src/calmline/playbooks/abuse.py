@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
+from calmline.configfile import load_strict
 from calmline.detection.analyzer import ConversationAnalysis
-from calmline.domain.errors import ConfigError
 from calmline.domain.signals import Category, Signal, StrictModel
 
 Immediate = Literal["threat", "sexual", "discriminatory"]
@@ -43,13 +42,7 @@ class AbuseLog(StrictModel):
 
 
 def load_policy(path: Path) -> Policy:
-    try:
-        return Policy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read YAML: {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from exc
+    return load_strict(path, Policy, empty_ok=True)
 
 
 def abuse_protocol(analysis: ConversationAnalysis, policy: AbusePolicy) -> AbuseLog:

@@ -10,9 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
+from calmline.configfile import load_strict
 from calmline.domain.errors import ConfigError
 from calmline.playbooks.schema import STABLE_IDS, Playbook
 
@@ -34,15 +32,7 @@ def known_codes(path: Path) -> set[str] | None:
 
 def load_file(path: Path) -> Playbook:
     """One playbook file, validated; errors name the file and the field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read YAML: {exc}") from exc
-    try:
-        return Playbook.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from exc
+    return load_strict(path, Playbook)
 
 
 def load_dir(directory: Path) -> dict[str, Loaded]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
+from calmline.configfile import load_strict
 from calmline.domain.errors import ConfigError
 from calmline.domain.signals import StrictModel
 
@@ -40,13 +40,7 @@ class LocalePack(StrictModel):
 
 def load_locales(path: Path) -> LocalePack:
     """Parse the locale pack; every required country must be present."""
-    try:
-        pack = LocalePack.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read YAML: {exc}") from exc
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from exc
+    pack = load_strict(path, LocalePack)
     missing = [code for code in REQUIRED_COUNTRIES if code not in pack.countries]
     if missing:
         raise ConfigError(f"{path}: missing countries {', '.join(missing)}")

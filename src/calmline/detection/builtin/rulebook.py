@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
+from calmline.configfile import load_strict
 from calmline.domain.errors import ConfigError
 from calmline.domain.signals import Category, StrictModel
 
@@ -119,34 +119,6 @@ def obfuscation_pattern(word: str) -> str:
     return "".join(parts)
 
 
-def _read_yaml(path: Path) -> object:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read YAML: {exc}") from exc
-
-
-def _parse(path: Path, model: type[M]) -> M:
-    raw = _read_yaml(path)
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(f"{_location(raw, err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from exc
-
-
-def _location(raw: object, loc: tuple[int | str, ...]) -> str:
-    """``rules.3.colour`` becomes ``rule threat.weapon: colour`` when the entry has an id."""
-    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(raw, dict):
-        items = raw.get(str(loc[0]))
-        if isinstance(items, list) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
-            entry_id = items[loc[1]].get("id")
-            if entry_id is not None:
-                rest = ".".join(str(p) for p in loc[2:]) or "(entry)"
-                return f"{str(loc[0]).rstrip('s')} {entry_id}: {rest}"
-    return ".".join(str(p) for p in loc)
-
-
 def _expand(pattern: str, macros: dict[str, str], *, where: str) -> str:
     def sub(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -197,10 +169,10 @@ def load_idioms(rules_dir: Path) -> tuple[CompiledIdiom, ...]:
 @functools.lru_cache(maxsize=8)
 def _load_idioms(rules_dir: Path, digest: str) -> tuple[CompiledIdiom, ...]:
     del digest  # part of the cache key: edited files are compiled again
-    macros = _macros(_parse(rules_dir / "_lexicon.yaml", LexiconFile))
+    macros = _macros(load_strict(rules_dir / "_lexicon.yaml", LexiconFile))
     path = rules_dir / "_idioms.yaml"
     compiled = []
-    for idiom in _parse(path, IdiomFile).idioms:
+    for idiom in load_strict(path, IdiomFile).idioms:
         where = f"{path} {idiom.id}"
         joined = "|".join(f"(?:{_expand(p, macros, where=where)})" for p in idiom.patterns)
         compiled.append(CompiledIdiom(spec=idiom, regex=_compile(joined, where=where)))
@@ -231,7 +203,7 @@ def load_rulebook(rules_dir: Path) -> Rulebook:
     """Load ``_lexicon.yaml``, ``_idioms.yaml`` and every category file in ``rules_dir``."""
     if not rules_dir.is_dir():
         raise ConfigError(f"{rules_dir}: rules directory not found")
-    lexicon = _parse(rules_dir / "_lexicon.yaml", LexiconFile)
+    lexicon = load_strict(rules_dir / "_lexicon.yaml", LexiconFile)
     macros = _macros(lexicon)
     idioms = load_idioms(rules_dir)
     rules: list[CompiledRule] = []
@@ -241,7 +213,7 @@ def load_rulebook(rules_dir: Path) -> Rulebook:
         digest.update(path.read_bytes())
         if path.name.startswith("_"):
             continue
-        rule_file = _parse(path, RuleFile)
+        rule_file = load_strict(path, RuleFile)
         for rule in rule_file.rules:
             where = f"{path} rule {rule.id}"
             if rule.id in seen:
