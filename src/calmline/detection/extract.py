@@ -7,7 +7,6 @@ confirms or corrects it. A later mention replaces an earlier one (callers correc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from calmline.detection.text import clean, lower_same_length
@@ -169,6 +168,3 @@ class EmergencyFacts:
         if name == "location" and home and self.account_address:
             return fact.model_copy(update={"value": f"{self.account_address} (account address, from '{fact.value}')"})
         return fact
-
-
-Extractor = Callable[[str], dict[str, Fact]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 _SAME_LENGTH = str.maketrans(
     {
@@ -56,7 +56,6 @@ class Prepared:
     caps_ratio: float
     exclamations: int
     words: int
-    notes: tuple[str, ...] = field(default=())
 
     def clause_of(self, pos: int) -> tuple[int, int]:
         """The clause that contains character offset ``pos``."""
@@ -166,9 +165,6 @@ def prepare(raw: str, *, max_chars: int, languages: LanguageGuesser) -> Prepared
     bounded = raw[:max_chars] if truncated else raw
     text = clean(bounded)
     words = _WORD.findall(text)
-    notes: list[str] = ["truncated"] if truncated else []
-    if not text.strip():
-        notes.append("empty")
     language = languages.guess(text, words)
     supported = language in languages.supported or language == "und"
     return Prepared(
@@ -184,7 +180,6 @@ def prepare(raw: str, *, max_chars: int, languages: LanguageGuesser) -> Prepared
         caps_ratio=_caps_ratio(text),
         exclamations=text.count("!"),
         words=len(words),
-        notes=tuple(notes),
     )
 
 

@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
 from pydantic import Field
 
@@ -18,7 +18,6 @@ from calmline.configfile import load_strict
 from calmline.domain.errors import ConfigError
 from calmline.domain.signals import Category, StrictModel
 
-M = TypeVar("M", bound=StrictModel)
 SubjectRule = Literal["self", "third_party", "agent", "resolve", "target"]
 _MACRO = re.compile(r"%([A-Z][A-Z0-9_]*)%")
 _LEET: dict[str, str] = {
@@ -92,11 +91,9 @@ class CompiledIdiom:
 class Rulebook:
     """Everything the rule detector needs, compiled once."""
 
-    rules: tuple[CompiledRule, ...]
     idioms: tuple[CompiledIdiom, ...]
     idiom_scan: re.Pattern[str]  # every idiom in one pass; the group name says which
     gates: tuple[tuple[re.Pattern[str], tuple[CompiledRule, ...]], ...]  # per category: any rule can match?
-    lexicon: LexiconFile
     negators: re.Pattern[str]
     negation_exceptions: re.Pattern[str] | None
     media_cues: re.Pattern[str] | None
@@ -232,11 +229,9 @@ def load_rulebook(rules_dir: Path) -> Rulebook:
     if not rules:
         raise ConfigError(f"{rules_dir}: no rule files")
     return Rulebook(
-        rules=tuple(rules),
         idioms=idioms,
         idiom_scan=combine_idioms(idioms),
         gates=_gates(rules),
-        lexicon=lexicon,
         negators=_compile(r"\b(?:" + "|".join(lexicon.negators) + r")\b", where="_lexicon.yaml negators"),
         negation_exceptions=_word_alternation(lexicon.negation_exceptions),
         media_cues=_word_alternation(lexicon.media_cues),
